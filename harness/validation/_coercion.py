@@ -1,0 +1,64 @@
+"""The lenient profile's reading of loosely typed packets: integers, floats and booleans as the strings
+the de-facto spec expects (and digit strings where an integer is expected)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+_INT = re.compile(r"-?[0-9]+\Z")
+
+
+def _as_string(value: Any, schema: dict[str, Any]) -> str | None:
+    enum = schema.get("enum", ())
+    if isinstance(value, bool):
+        if "True" in enum or "False" in enum:
+            return "True" if value else "False"
+        if "1" in enum or "0" in enum:
+            return "1" if value else "0"
+        return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return None
+
+
+def _coerced(error: ValidationError) -> tuple[bool, Any]:
+    expected = error.validator_value
+    wanted = set(expected) if isinstance(expected, list) else {expected}
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if "string" in wanted:
+        text = _as_string(value, schema)
+        return (text is not None), text
+    if "integer" in wanted and isinstance(value, str) and _INT.match(value):
+        return True, int(value)
+    if "boolean" in wanted and isinstance(value, str) and value.lower() in ("true", "false"):
+        return True, value.lower() == "true"
+    return False, None
+
+
+def coerce(instance: Any, errors: Iterable[ValidationError]) -> tuple[Any, bool]:
+    """A copy of `instance` with every coercible type error fixed, and whether anything changed."""
+    changed = False
+    result = instance
+    for error in errors:
+        if error.validator != "type":
+            continue
+        ok, value = _coerced(error)
+        path = list(error.absolute_path)
+        if not ok or not path:
+            continue
+        if not changed:
+            result = copy.deepcopy(instance)
+            changed = True
+        target = result
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+    return result, changed

@@ -1,0 +1,153 @@
+"""jsonschema errors → rule-labelled violations with JSON pointers and messages a vendor can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema.exceptions import ValidationError
+
+from harness.core.violations import Violation, json_pointer
+from harness.specs.catalogue import Catalogue
+from harness.specs.store import Located, SchemaStore
+
+FALLBACK_RULE = "QCVN120-STRUCTURE"
+_MAX_SHOWN = 60
+
+
+def show(value: Any) -> str:
+    """A short, readable rendering of an offending value (Vietnamese text stays verbatim)."""
+    if isinstance(value, str):
+        text = value if len(value) <= _MAX_SHOWN else value[: _MAX_SHOWN - 1] + "…"
+        return f'"{text}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return str(value)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+class ErrorLabeller:
+    """Finds the rule ID and source that label a jsonschema error (innermost labelled subschema wins)."""
+
+    def __init__(self, store: SchemaStore, root: Located) -> None:
+        self._store = store
+        self._root = root
+
+    def label(self, error: ValidationError) -> tuple[str | None, str | None]:
+        found = self._own_label(error.schema, error.validator)
+        if found[0] is not None:
+            return found
+        return self._walk(list(error.absolute_schema_path), str(error.validator))
+
+    @staticmethod
+    def _own_label(schema: Any, keyword: Any) -> tuple[str | None, str | None]:
+        if not isinstance(schema, dict):
+            return None, None
+        rules = schema.get("x-rules")
+        if isinstance(rules, dict) and keyword in rules:
+            return rules[keyword], schema.get("x-source")
+        if "x-rule" in schema:
+            return schema["x-rule"], schema.get("x-source")
+        return None, None
+
+    def _walk(self, path: list[Any], keyword: str) -> tuple[str | None, str | None]:
+        located = self._root
+        best: tuple[str | None, str | None] = self._own_label(located.schema, keyword)
+        source = located.schema.get("x-source") if isinstance(located.schema, dict) else None
+        for step in path[:-1]:
+            node = located.schema
+            while isinstance(node, dict) and step not in node and "$ref" in node:
+                located = self._store.resolve(node["$ref"], located.base)
+                node = located.schema
+            try:
+                located = Located(node[step], located.base)
+            except (KeyError, IndexError, TypeError):
+                break
+            label = self._own_label(located.schema, keyword)
+            if label[0] is not None:
+                best = label
+            if isinstance(located.schema, dict) and "x-source" in located.schema:
+                source = located.schema["x-source"]
+        return best[0], best[1] or source
+
+
+def _detail(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path, what is wrong) pairs; one error can name several fields (required, additionalProperties)."""
+    path = tuple(error.absolute_path)
+    keyword = error.validator
+    value = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if keyword == "required" and isinstance(value, dict):
+        missing = [name for name in error.validator_value if name not in value]
+        return [((*path, name), f"required field {name} is missing") for name in missing]
+    if keyword == "additionalProperties" and isinstance(value, dict):
+        known = set(schema.get("properties", {}))
+        extra = [name for name in value if name not in known]
+        return [((*path, name), f"field {name} is not part of this packet") for name in extra]
+    field = f"{path[-1]}: " if path and isinstance(path[-1], str) else ""
+    if keyword == "type":
+        expected = error.validator_value
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return [(path, f"{field}got {_json_type(value)} {show(value)}, expected a JSON {wanted}")]
+    if keyword == "pattern":
+        return [(path, f"{field}{show(value)} does not have the required form {error.validator_value}")]
+    if keyword == "enum":
+        allowed = ", ".join(show(v) for v in error.validator_value)
+        return [(path, f"{field}{show(value)} is not one of {allowed}")]
+    if keyword == "const":
+        return [(path, f"{field}{show(value)} must be {show(error.validator_value)}")]
+    if keyword == "minLength" and isinstance(value, str):
+        return [(path, f"{field}empty or too short (at least {error.validator_value} characters)")]
+    if keyword == "maxLength" and isinstance(value, str):
+        return [(path, f"{field}{len(value)} characters, at most {error.validator_value} allowed")]
+    if keyword == "minItems" and isinstance(value, list):
+        return [(path, f"{field}{len(value)} items, at least {error.validator_value} required")]
+    if keyword in ("minimum", "maximum"):
+        return [(path, f"{field}{show(value)} is outside the allowed range ({keyword} {error.validator_value})")]
+    return [(path, f"{field}{error.message}")]
+
+
+def schema_violations(
+    errors: Iterable[ValidationError],
+    labeller: ErrorLabeller,
+    catalogue: Catalogue,
+) -> list[Violation]:
+    """Violations for a set of errors; a type error at a place hides other keyword errors at that place."""
+    errors = list(errors)
+    typed_places = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    seen: set[tuple[str, str]] = set()
+    violations: list[Violation] = []
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in typed_places:
+            continue
+        rule_id, source = labeller.label(error)
+        rule = catalogue.rule(rule_id or FALLBACK_RULE)
+        for path, detail in _detail(error):
+            pointer = json_pointer(path)
+            if (rule.id, pointer) in seen:
+                continue
+            seen.add((rule.id, pointer))
+            message = f"{detail} — {rule.title}." + (f" Fix: {rule.fix}." if rule.fix else "")
+            violations.append(Violation(rule.id, pointer, message, source or rule.source))
+    return violations

@@ -1,0 +1,62 @@
+"""Registration of semantic checks: per business entity (dossier, progress, payment_init, ...) or per
+packet type (bound once at validator construction from the type's schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.core.profiles import Profile
+from harness.specs.catalogue import PacketType
+from harness.specs.store import Located, SchemaStore
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    path: Path
+    detail: str
+
+
+class RuleContext:
+    """What a check may know besides the entity: the whole packet, the profile, the payment secret and
+    the caller's agency (from the envelope, or given by the mock for the adapter form).
+
+    A plain slotted class: it is built once per validated packet, on the hot path."""
+
+    __slots__ = ("agency", "packet", "profile", "secret")
+
+    def __init__(self, packet: Any, profile: Profile, secret: str, agency: str | None) -> None:
+        self.packet = packet
+        self.profile = profile
+        self.secret = secret
+        self.agency = agency
+
+
+# A check returns None (the common, cheap case) or its findings.
+EntityCheck = Callable[[dict[str, Any], Path, RuleContext], list[Finding] | None]
+PacketCheck = Callable[[Any, RuleContext], list[Finding] | None]
+Binder = Callable[[PacketType, SchemaStore, Located], PacketCheck | None]
+
+ENTITY_CHECKS: dict[str, list[tuple[str, EntityCheck]]] = {}
+PACKET_BINDERS: list[tuple[str, Binder]] = []
+
+
+def entity_rule(rule_id: str, *kinds: str) -> Callable[[EntityCheck], EntityCheck]:
+    def register(check: EntityCheck) -> EntityCheck:
+        for kind in kinds:
+            ENTITY_CHECKS.setdefault(kind, []).append((rule_id, check))
+        return check
+
+    return register
+
+
+def packet_rule(rule_id: str) -> Callable[[Binder], Binder]:
+    def register(binder: Binder) -> Binder:
+        PACKET_BINDERS.append((rule_id, binder))
+        return binder
+
+    return register

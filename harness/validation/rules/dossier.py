@@ -1,0 +1,67 @@
+"""Dossier and progress semantics (NĐ 61/2018, QĐ 766 terminal statuses, dvcqg-interfaces §14.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.core.timestamps import is_calendar_timestamp
+from harness.validation.rules._registry import Finding, Path, RuleContext, entity_rule
+
+TERMINAL_STATUSES = frozenset({"3", "7", "8", "9", "10"})
+RESULT_RETURNED = "10"
+
+
+def _date(entity: dict[str, Any], key: str) -> str | None:
+    value = entity.get(key)
+    if isinstance(value, str) and is_calendar_timestamp(value):
+        return value
+    return None
+
+
+@entity_rule("QCVN120-DOSSIER-DUE-DATE", "dossier")
+def due_not_before_receipt(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
+    received = _date(entity, "NgayTiepNhan")
+    due = _date(entity, "NgayHenTra")
+    # Same fixed-width digit format: string order is time order.
+    if received and due and due < received:
+        return [Finding("QCVN120-DOSSIER-DUE-DATE", (*path, "NgayHenTra"),
+                        f"NgayHenTra {due} is before NgayTiepNhan {received}")]
+    return None
+
+
+@entity_rule("QCVN120-DOSSIER-END-DATE", "dossier")
+def terminal_needs_end_date(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
+    status = entity.get("TrangThaiHoSo")
+    if status in TERMINAL_STATUSES and not entity.get("NgayKetThucXuLy"):
+        return [Finding("QCVN120-DOSSIER-END-DATE", (*path, "NgayKetThucXuLy"),
+                        f"TrangThaiHoSo is \"{status}\" (a terminal status) but NgayKetThucXuLy is empty")]
+    return None
+
+
+@entity_rule("QCVN120-DOSSIER-RETURN-DATE", "dossier")
+def returned_needs_return_date(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
+    if entity.get("TrangThaiHoSo") == RESULT_RETURNED and not entity.get("NgayTra"):
+        return [Finding("QCVN120-DOSSIER-RETURN-DATE", (*path, "NgayTra"),
+                        "TrangThaiHoSo is \"10\" (result returned) but NgayTra is empty")]
+    return None
+
+
+_ID_LENGTHS = {"1": 12, "2": 9}
+
+
+@entity_rule("QCVN120-OWNER-ID", "dossier")
+def owner_id_type_agrees(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
+    identifiers = entity.get("DinhDanhCHS")
+    if not isinstance(identifiers, list) or not identifiers:
+        return None
+    findings = []
+    for index, item in enumerate(identifiers):
+        if not isinstance(item, dict):
+            continue
+        kind, number = item.get("LoaiDinhDanh"), item.get("SoDinhDanh")
+        length = _ID_LENGTHS.get(kind) if isinstance(kind, str) else None
+        if length and isinstance(number, str) and number.isdigit() and len(number) != length:
+            findings.append(Finding("QCVN120-OWNER-ID", (*path, "DinhDanhCHS", index, "SoDinhDanh"),
+                                    f"LoaiDinhDanh \"{kind}\" needs a {length}-digit number, "
+                                    f"SoDinhDanh has {len(number)} digits"))
+    return findings or None

@@ -1,0 +1,46 @@
+"""Calendar validity of every date field, found from the packet's schema (no list of fields in code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.core.timestamps import is_calendar_date8, is_calendar_timestamp
+from harness.specs.catalogue import PacketType
+from harness.specs.store import Located, SchemaStore
+from harness.validation._paths import Trie, typed_templates
+from harness.validation.rules._registry import Finding, PacketCheck, RuleContext, packet_rule
+
+DATE_TYPES = {"Timestamp": 14, "OptionalTimestamp": 14, "Date8": 8}
+
+
+def _timestamp_ok(value: Any) -> bool:
+    # Empty or malformed values are FMT-DATETIME's business, not this rule's.
+    if type(value) is not str or len(value) != 14 or not value.isdigit():
+        return True
+    return is_calendar_timestamp(value)
+
+
+def _date8_ok(value: Any) -> bool:
+    if type(value) is not str or len(value) != 8 or not value.isdigit():
+        return True
+    return is_calendar_date8(value)
+
+
+@packet_rule("FMT-DATETIME-CALENDAR")
+def bind_calendar(ptype: PacketType, store: SchemaStore, root: Located) -> PacketCheck | None:
+    trie = Trie()
+    for template, name in typed_templates(store, root, frozenset(DATE_TYPES)):
+        trie.add(template, name)
+    if not trie:
+        return None
+
+    walk = trie.compile({"Timestamp": _timestamp_ok, "OptionalTimestamp": _timestamp_ok, "Date8": _date8_ok})
+
+    def check(packet: Any, ctx: RuleContext) -> list[Finding] | None:
+        failed = walk(packet)
+        if not failed:
+            return None
+        return [Finding("FMT-DATETIME-CALENDAR", path, f"{value} is not a real date and 24-hour time")
+                for path, value, _ in failed]
+
+    return check

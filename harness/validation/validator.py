@@ -1,0 +1,168 @@
+"""PacketValidator: schema (compiled happy path, detailed failure path) + semantic rules, per type and profile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from harness.core.profiles import Profile
+from harness.core.violations import ValidationResult, Violation, json_pointer
+from harness.specs.catalogue import Catalogue, PacketType, load_catalogue
+from harness.specs.store import Located, SchemaStore, load_store
+from harness.validation._coercion import coerce
+from harness.validation._engines import compiled_validator, detailed_validator
+from harness.validation._paths import Trie, parse_template
+from harness.validation._schema_errors import ErrorLabeller, schema_violations
+from harness.validation.rules import ENTITY_CHECKS, PACKET_BINDERS, Finding, PacketCheck, RuleContext
+
+DEFAULT_SECRET = "demo-secret"
+_MAX_COERCION_ROUNDS = 4
+
+EntityRunner = Callable[[Any, RuleContext, list[Finding]], None]
+
+
+class PacketValidator:
+    """Validates packets of one type under one profile. Build once (it compiles), call many times."""
+
+    def __init__(
+        self,
+        packet_type: PacketType,
+        profile: Profile = Profile.STRICT,
+        *,
+        store: SchemaStore | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
+        self.packet_type = packet_type
+        self.profile = profile
+        self._store = store or load_store()
+        self._catalogue = catalogue or load_catalogue()
+        schema_id = self._store.id_for_path(packet_type.schema)
+        self.schema = self._store.by_id(schema_id)
+        root = Located(self.schema, schema_id)
+        self._fast = compiled_validator(self.schema, self._store)
+        self._detailed = detailed_validator(self.schema, self._store)
+        self._labeller = ErrorLabeller(self._store, root)
+        self._packet_checks: list[PacketCheck] = []
+        for rule_id, binder in PACKET_BINDERS:
+            if self._catalogue.rule(rule_id).active_in(profile):
+                check = binder(packet_type, self._store, root)
+                if check is not None:
+                    self._packet_checks.append(check)
+        self._entity_runners = [self._entity_runner(kind, pointer) for kind, pointer in packet_type.entities.items()]
+        self._entity_runners = [runner for runner in self._entity_runners if runner is not None]
+
+    def _entity_runner(self, kind: str, pointer: str) -> EntityRunner | None:
+        checks = [check for rule_id, check in ENTITY_CHECKS.get(kind, [])
+                  if self._catalogue.rule(rule_id).active_in(self.profile)]
+        if not checks:
+            return None
+        trie = Trie()
+        trie.add(parse_template(pointer), kind)
+        entities = trie.compile({kind: _never})
+
+        def run(packet: Any, ctx: RuleContext, out: list[Finding]) -> None:
+            for path, entity, _ in entities(packet):
+                if type(entity) is not dict:
+                    continue
+                for check in checks:
+                    found = check(entity, path, ctx)
+                    if found:
+                        out.extend(found)
+
+        return run
+
+    def validate(self, packet: Any, *, secret: str = DEFAULT_SECRET, agency: str | None = None) -> ValidationResult:
+        violations: list[Violation] = []
+        if not self._fast.is_valid(packet):
+            packet, violations = self._schema_failures(packet)
+        findings: list[Finding] = []
+        ctx = RuleContext(packet, self.profile, secret, agency)
+        for runner in self._entity_runners:
+            runner(packet, ctx, findings)
+        for check in self._packet_checks:
+            found = check(packet, ctx)
+            if found:
+                findings.extend(found)
+        if findings:
+            violations.extend(self._finding_violation(f) for f in findings)
+        if not violations:
+            return ValidationResult(self.packet_type.name, self.profile.value)
+        return ValidationResult(self.packet_type.name, self.profile.value, tuple(violations))
+
+    def _schema_failures(self, packet: Any) -> tuple[Any, list[Violation]]:
+        """The detailed path. Lenient: read coercible scalars as their string form first."""
+        errors = list(self._detailed.iter_errors(packet))
+        if self.profile is Profile.LENIENT:
+            for _ in range(_MAX_COERCION_ROUNDS):
+                packet, changed = coerce(packet, errors)
+                if not changed:
+                    break
+                errors = list(self._detailed.iter_errors(packet))
+        violations = schema_violations(errors, self._labeller, self._catalogue)
+        violations = [v for v in violations if self._catalogue.rule(v.rule).active_in(self.profile)]
+        if not errors and not self._fast.is_valid(packet):
+            violations.append(self._engine_disagreement(packet))
+        return packet, violations
+
+    def _engine_disagreement(self, packet: Any) -> Violation:
+        detail = "; ".join(str(e) for e in list(self._fast.iter_errors(packet))[:3])
+        rule = self._catalogue.rule("QCVN120-STRUCTURE")
+        return Violation(rule.id, "", f"rejected by the compiled schema engine: {detail}", rule.source)
+
+    def _finding_violation(self, finding: Finding) -> Violation:
+        rule = self._catalogue.rule(finding.rule)
+        message = f"{finding.detail} — {rule.title}." + (f" Fix: {rule.fix}." if rule.fix else "")
+        return Violation(rule.id, json_pointer(finding.path), message, f"{rule.source} [{rule.confidence}]")
+
+
+def _never(_value: Any) -> bool:
+    """Predicate that makes a compiled walk return every matched value (used to list entities)."""
+    return False
+
+
+@cache
+def get_validator(type_name: str, profile: Profile | str = Profile.STRICT) -> PacketValidator:
+    """The shared, compiled validator for a packet type and profile."""
+    catalogue = load_catalogue()
+    return PacketValidator(catalogue.packet_type(type_name), Profile.parse(profile), catalogue=catalogue)
+
+
+def validate_packet(
+    packet: Any,
+    type_name: str | None = None,
+    profile: Profile | str = Profile.STRICT,
+    *,
+    secret: str = DEFAULT_SECRET,
+    agency: str | None = None,
+) -> ValidationResult:
+    """Validate one parsed packet; its type is detected when not given."""
+    if type_name is None:
+        type_name = detect_type(packet)
+    return get_validator(type_name, Profile.parse(profile)).validate(packet, secret=secret, agency=agency)
+
+
+def detect_type(packet: Any) -> str:
+    from harness.core.errors import UnknownPacketTypeError
+
+    catalogue = load_catalogue()
+    found = catalogue.detect(packet)
+    if found is None:
+        hint = _detection_hint(packet)
+        raise UnknownPacketTypeError(f"cannot detect the packet type{hint}; pass --type (see `dvc-harness types`)")
+    return found
+
+
+def _detection_hint(packet: Any) -> str:
+    if isinstance(packet, dict):
+        for key in ("service", "LoaiBanTin"):
+            if key in packet:
+                return f" ({key} = {packet[key]!r} is not a known value)"
+        return " (no `service` or `LoaiBanTin` key)"
+    if isinstance(packet, list):
+        return " (a JSON array: adapter forms need --type)"
+    return f" (a JSON {type(packet).__name__}, not an object)"
+
+
+def known_types() -> Sequence[str]:
+    return sorted(load_catalogue().types)
