@@ -1,0 +1,55 @@
+"""dvc-harness: conformance harness and mock national portal for Vietnamese e-government data exchange.
+
+Public API (everything else is internal and may change):
+
+- `validate(packet, type=None, profile="strict", secret=...)` → `ValidationResult`
+- `validate_file(path, ...)`, `detect_type(packet)`, `get_validator(type, profile)`
+- `valid_packets(type, profile)`, `invalid_packets(type, profile, rule=None)`: Hypothesis strategies
+- `packet_types()`, `rules()`: the catalogues
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from harness.core.errors import HarnessError, UnknownPacketTypeError, UsageError
+from harness.core.profiles import Profile
+from harness.core.violations import ValidationResult, Violation
+from harness.generation import InvalidPacket, invalid_packets, valid_packets
+from harness.specs import PacketType, Rule, load_catalogue
+from harness.validation import PacketValidator, detect_type, get_validator
+from harness.validation import validate_packet as validate
+from harness.validation.files import validate_file
+
+
+def packet_types() -> dict[str, PacketType]:
+    """Every packet type of the catalogue, by name."""
+    return dict(load_catalogue().types)
+
+
+def rules() -> dict[str, Rule]:
+    """Every rule of the catalogue, by ID."""
+    return dict(load_catalogue().rules)
+
+
+__all__ = [
+    "HarnessError",
+    "InvalidPacket",
+    "PacketType",
+    "PacketValidator",
+    "Profile",
+    "Rule",
+    "UnknownPacketTypeError",
+    "UsageError",
+    "ValidationResult",
+    "Violation",
+    "__version__",
+    "detect_type",
+    "get_validator",
+    "invalid_packets",
+    "packet_types",
+    "rules",
+    "valid_packets",
+    "validate",
+    "validate_file",
+]

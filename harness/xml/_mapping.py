@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from harness.specs.store import Located, SchemaStore, load_store
 from harness.xml._common import (
@@ -88,15 +88,13 @@ def xml_to_packet(data: bytes) -> tuple[str, Any]:
 
 
 def _children(element: etree._Element) -> list[etree._Element]:
-    """Child elements, skipping comments and processing instructions."""
+    """Child elements (the parser already dropped comments and PIs; entity nodes never get here)."""
     return [child for child in element if isinstance(child.tag, str)]
 
 
 def _text(element: etree._Element) -> str:
-    """Character content verbatim, stitched back together around comments and PIs."""
-    parts = [element.text or ""]
-    parts.extend(child.tail or "" for child in element)
-    return "".join(parts)
+    """Character content, verbatim."""
+    return str(element.text or "")
 
 
 def _key(element: etree._Element) -> str:

@@ -52,10 +52,7 @@ def bind_checksum(ptype: PacketType, store: SchemaStore, root: Located) -> Packe
 
 
 def _amount(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
+    """A well-formed amount string (lenient input is already coerced); anything else is not ours."""
     if isinstance(value, str) and value.isdigit() and value.isascii():
         return int(value)
     return None
