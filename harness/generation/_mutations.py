@@ -33,6 +33,7 @@ class Site:
     rule: str
     key: str = ""
     values: tuple[Any, ...] = ()
+    keyword: str = ""  # the schema keyword the mutation fails ("type", "pattern", ...)
 
 
 def _label(nodes: list[dict[str, Any]], keyword: str, fallback: str | None) -> str | None:
@@ -106,13 +107,13 @@ def collect_sites(store: SchemaStore, root: Located) -> list[Site]:
                     if keyword:
                         rule = _label(nodes[: index + 1], keyword, parent_rule)
                         if rule:
-                            sites.append(Site(template, "value", rule, values=(example,)))
+                            sites.append(Site(template, "value", rule, values=(example,), keyword=keyword))
                         break
         kind = target.get("type")
         if kind == "string" and template:
             rule = _label(holder(nodes, "type"), "type", parent_rule)
             if rule:
-                sites.append(Site(template, "value", rule, values=(7,)))
+                sites.append(Site(template, "value", rule, values=(7,), keyword="type"))
             no_shape = not any("pattern" in n or "enum" in n or "const" in n for n in nodes)
             for index, node in enumerate(nodes):
                 if "maxLength" in node and no_shape:

@@ -124,8 +124,67 @@ BY_DEF: dict[str, Callable[[], Strategy]] = {
     "NonEmptyText": texts,
 }
 
+def _numbers(low: int, high: int) -> Callable[[], Strategy]:
+    """Counters and ids: integers, or their decimal strings where the schema wants a string (see `typed`)."""
+    return lambda: st.integers(low, high)
+
+
+def typed(strategy: Strategy, schema_type: Any) -> Strategy:
+    """Adapt a hint's values to the JSON type the schema asks for (a hint can sit on either)."""
+    kinds = schema_type if isinstance(schema_type, list) else [schema_type]
+    if "string" in kinds and "integer" not in kinds:
+        return strategy.map(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+    return strategy
+
+
+def _percent() -> Strategy:
+    return st.one_of(st.just("0"), st.integers(0, 10000).map(lambda n: f"{n / 100:.2f}"))
+
+
 # `x-gen` hints on a property override the def's provider.
 BY_HINT: dict[str, Callable[[], Strategy]] = {
+    "username": lambda: st.sampled_from(["demo", "motcua.thanhhoa", "lgsp-h56", "dvc_tinh"]),
+    "password": lambda: st.binary(min_size=6, max_size=12).map(lambda b: b.hex()),
+    "error_code": lambda: st.sampled_from([0, "0", -1, "-1", "3"]),
+    "reply_message": lambda: st.sampled_from(["Thành công", "Cập nhật hồ sơ thành công", "Hồ sơ đã tồn tại",
+                                              "Phiên làm việc không hợp lệ", "Dữ liệu không hợp lệ"]),
+    "count": _numbers(0, 500),
+    "question_id": _numbers(1, 10**9),
+    "answer_id": _numbers(1, 10**9),
+    "question": lambda: st.sampled_from(["Thủ tục đăng ký khai sinh cần những giấy tờ gì?",
+                                         "Thời gian giải quyết cấp giấy phép xây dựng là bao lâu?",
+                                         "Tôi có thể nộp hồ sơ trực tuyến ở đâu?"]),
+    "answer": lambda: st.sampled_from(["Công dân nộp tờ khai theo mẫu và giấy chứng sinh.",
+                                       "Thời gian giải quyết là 15 ngày làm việc.",
+                                       "Công dân nộp tại Cổng Dịch vụ công của tỉnh."]),
+    "percent": _percent,
+    "percent_sign": lambda: st.integers(0, 100).map(lambda n: f"{n}%"),
+    "month_year": lambda: st.builds(lambda m, y: f"{m}-{y}", st.integers(1, 12), st.integers(2020, 2026)),
+    "month": lambda: st.integers(1, 12).map(str),
+    "year": lambda: st.integers(2020, 2026).map(str),
+    "date8": BY_DEF["Date8"],
+    "date_dmy": BY_DEF["DateDMY"],
+    "agency_code": agency_codes,
+    "procedure_code": procedure_codes,
+    "dossier_code": dossier_codes,
+    "field_code": BY_DEF["FieldCode"],
+    "digits": lambda: st.integers(0, 10**9).map(str),
+    "base64": BY_DEF["Base64"],
+    "bank_code": lambda: st.sampled_from(["970436", "970418", "970405", "970415", "VCB", "BIDV", "AGRIBANK"]),
+    "bank_account": lambda: st.integers(10**9, 10**13).map(str),
+    "payment_txn_id": lambda: st.builds(lambda n: f"PP{n:012d}", st.integers(0, 10**12 - 1)),
+    "payment_ref": lambda: st.builds(lambda n, t: f"DVC{n:08d}{t}", st.integers(0, 10**8 - 1),
+                                     timestamps()),
+    "partner_code": lambda: st.sampled_from(["DEMO", "H56", "THANHHOA", "HANOI"]),
+    "payment_version": lambda: st.just("1.0.6"),
+    "service_code": lambda: st.sampled_from(["1", "2"]),
+    "uuid": lambda: st.uuids(version=4).map(str),
+    "access_token": lambda: st.binary(min_size=16, max_size=32).map(lambda b: b.hex()),
+    "jwt": lambda: st.tuples(*(st.binary(min_size=8, max_size=40) for _ in range(3))).map(
+        lambda parts: ".".join(base64.urlsafe_b64encode(p).decode("ascii").rstrip("=") for p in parts)),
+    "ipv4": lambda: st.tuples(*(st.integers(1, 254) for _ in range(4))).map(lambda t: ".".join(map(str, t))),
+    "epoch_seconds": lambda: st.integers(1_672_531_200, 1_798_761_600),
+    "checksum": lambda: st.binary(min_size=32, max_size=32).map(lambda b: b.hex()),
     "person_name": lambda: st.sampled_from(pools().person_names),
     "procedure_name": lambda: st.sampled_from(PROCEDURES),
     "field_name": lambda: st.sampled_from([name for _, name in FIELDS]),

@@ -7,11 +7,12 @@ generated with every property, so that whichever branch applies is satisfied.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.generation._providers import BY_DEF, BY_HINT, Strategy, texts
+from harness.generation._providers import BY_DEF, BY_HINT, Strategy, texts, typed
 from harness.specs.store import Located, SchemaStore
 
 _MAX_ITEMS = 3
@@ -40,20 +41,20 @@ class SchemaStrategies:
             raise TypeError(f"cannot generate from schema {schema!r}")
         hint = schema.get("x-gen")
         if isinstance(hint, str) and hint in BY_HINT and "$ref" in schema:
-            return BY_HINT[hint]()
+            target = self._store.deref(located).schema
+            return _narrowed(typed(BY_HINT[hint](), target.get("type")), {**target, **schema})
         if "$ref" in schema:
             name = self._store.def_name(located)
             if name in BY_DEF:
-                high = schema.get("maxLength")
-                provided = BY_DEF[name]()
-                return provided if high is None else provided.filter(lambda s: len(s) <= high)
-            return self._build(self._store.resolve(schema["$ref"], located.base), depth + 1)
+                return _narrowed(BY_DEF[name](), schema)
+            target_strategy = self._build(self._store.resolve(schema["$ref"], located.base), depth + 1)
+            return _narrowed(target_strategy, schema)
         if "const" in schema:
             return st.just(schema["const"])
         if "enum" in schema:
             return st.sampled_from(schema["enum"])
         if isinstance(hint, str) and hint in BY_HINT:
-            return BY_HINT[hint]()
+            return _narrowed(typed(BY_HINT[hint](), schema.get("type")), schema)
         kind = schema.get("type")
         if isinstance(kind, list):
             kind = kind[0]
@@ -95,15 +96,73 @@ class SchemaStrategies:
 
     def _object(self, located: Located, depth: int) -> Strategy:
         schema = located.schema
+        conditionals = [c for c in schema.get("allOf", ()) if isinstance(c, dict) and "if" in c]
+        if "if" in schema:
+            conditionals.append(schema)
+        key = _discriminator(conditionals)
+        if conditionals and key is None:
+            raise TypeError("conditional object without a single const/enum discriminator: cannot generate")
+        if key is None:
+            return self._variant(located, depth, {}, set(), {})
+        branches: list[Strategy] = []
+        covered: list[Any] = []
+        for conditional in conditionals:
+            condition = conditional["if"]["properties"][key]
+            values = [condition["const"]] if "const" in condition else list(condition["enum"])
+            covered += values
+            then = conditional.get("then", {})
+            branches.append(self._variant(located, depth, {key: st.sampled_from(values)},
+                                          set(then.get("required", ())), then.get("properties", {})))
+        otherwise = self._variant(located, depth, {}, set(), {})
+        branches.append(otherwise.filter(lambda obj: obj.get(key, covered[0]) not in covered))
+        return st.one_of(branches)
+
+    def _variant(self, located: Located, depth: int, pinned: dict[str, Strategy], also_required: set[str],
+                 narrowing: dict[str, Any]) -> Strategy:
+        """The object with some properties pinned, more required, and some subschemas narrowed."""
+        schema = located.schema
         properties: dict[str, Any] = schema.get("properties", {})
-        required = set(schema.get("required", ()))
-        conditional = any(k in schema for k in ("if", "allOf", "dependentRequired", "dependentSchemas"))
+        required = set(schema.get("required", ())) | also_required | set(pinned)
         fixed = {}
         optional = {}
         for name, sub in properties.items():
-            strategy = self._build(Located(sub, located.base), depth + 1)
-            if name in required or conditional:
+            if name in pinned:
+                strategy = pinned[name]
+            elif name in narrowing:
+                strategy = self._build(Located({**sub, **narrowing[name]}, located.base), depth + 1)
+            else:
+                strategy = self._build(Located(sub, located.base), depth + 1)
+            if name in required:
                 fixed[name] = strategy
             else:
                 optional[name] = strategy
         return st.fixed_dictionaries(fixed, optional=optional)
+
+
+def _discriminator(conditionals: list[dict[str, Any]]) -> str | None:
+    """The one property every `if` tests with const/enum (how our schemas write conditional parts)."""
+    keys = set()
+    for conditional in conditionals:
+        tested = conditional["if"].get("properties", {})
+        if len(tested) != 1:
+            return None
+        (key, condition), = tested.items()
+        if "const" not in condition and "enum" not in condition:
+            return None
+        keys.add(key)
+    return keys.pop() if len(keys) == 1 else None
+
+
+def _narrowed(strategy: Strategy, schema: dict[str, Any]) -> Strategy:
+    """Apply a site's own length and pattern constraints on top of a named type's provider."""
+    if schema.get("type") not in (None, "string"):
+        return strategy
+    low, high, pattern = schema.get("minLength", 0), schema.get("maxLength"), schema.get("pattern")
+    if low:
+        strategy = strategy.filter(lambda s: len(s) >= low)
+    if high is not None:
+        strategy = strategy.filter(lambda s: len(s) <= high)
+    if pattern is not None:
+        compiled = re.compile(pattern.replace("$", r"\Z"))
+        strategy = strategy.filter(lambda s: compiled.search(s) is not None)
+    return strategy

@@ -76,7 +76,8 @@ class _Generator:
                 continue
             if not self.catalogue.rule(site.rule).active_in(profile):
                 continue
-            if profile is Profile.LENIENT and site.action == "value" and not isinstance(site.values[0], str | list):
+            if profile is Profile.LENIENT and site.action == "value" and (
+                    site.keyword == "type" or not isinstance(site.values[0], str | list)):
                 continue  # a wrong JSON type is read leniently: not a defect there
             for path in _mutations.concrete(site, packet):
                 found.append((site.rule, (site, path)))

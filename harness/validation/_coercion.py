@@ -29,6 +29,12 @@ def _as_string(value: Any, schema: dict[str, Any]) -> str | None:
 
 
 def _coerced(error: ValidationError) -> tuple[bool, Any]:
+    if error.validator in ("const", "enum"):
+        # A bare 2 where the schema says const "2" (no `type` keyword to fail first).
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        text = _as_string(error.instance, schema) if not isinstance(error.instance, str) else None
+        allowed = [error.validator_value] if error.validator == "const" else list(error.validator_value)
+        return (text is not None and text in allowed), text
     expected = error.validator_value
     wanted = set(expected) if isinstance(expected, list) else {expected}
     value = error.instance
@@ -48,7 +54,7 @@ def coerce(instance: Any, errors: Iterable[ValidationError]) -> tuple[Any, bool]
     changed = False
     result = instance
     for error in errors:
-        if error.validator != "type":
+        if error.validator not in ("type", "const", "enum"):
             continue
         ok, value = _coerced(error)
         path = list(error.absolute_path)

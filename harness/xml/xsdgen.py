@@ -66,10 +66,14 @@ SIMPLE_FACET_KEYWORDS = frozenset(
 COMPLEX_KEYWORDS = frozenset(
     {"type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems"}
 )
-BUILTIN = {"string": "xs:string", "integer": "xs:integer", "number": "xs:decimal", "boolean": "xs:boolean"}
-# The lexical forms the XML → JSON mapping turns into an int / a bool; XSD alone would also take
-# "+5", " 5 " and "1"/"0".
-LEXICAL_PATTERN = {"integer": "-?[0-9]+", "boolean": "true|false"}
+BUILTIN = {"string": "xs:string", "integer": "xs:integer", "number": "xs:double", "boolean": "xs:boolean"}
+# The lexical forms the XML → JSON mapping turns into an int / a number / a bool; XSD alone would
+# also take "+5", " 5 ", "INF" and "1"/"0".
+LEXICAL_PATTERN = {
+    "integer": "-?[0-9]+",
+    "number": "-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+\\-]?[0-9]+)?",
+    "boolean": "true|false",
+}
 
 
 class XsdGenError(ValueError):
