@@ -40,8 +40,11 @@ def test_generated_invalid_packets_break_exactly_their_rule(type_name: str, prof
     @given(invalid_packets(type_name, profile))
     def check(case: object) -> None:
         result = validate(case.packet, type_name, profile)  # type: ignore[attr-defined]
-        assert result.rules == {case.rule}, (case.rule, case.pointer,  # type: ignore[attr-defined]
-                                             [v.to_dict() for v in result.violations])
+        assert result.rules == {case.rule}, (
+            case.rule,
+            case.pointer,  # type: ignore[attr-defined]
+            [v.to_dict() for v in result.violations],
+        )
 
     check()
 
@@ -50,6 +53,7 @@ def test_generated_invalid_packets_break_exactly_their_rule(type_name: str, prof
 def test_every_rule_a_type_can_break_is_generated_and_caught(type_name: str) -> None:
     """Drive each rule on purpose (not just what random choice happens to pick)."""
     for rule_id in sorted(mutation_rules(type_name, "strict")):
+
         @given(invalid_packets(type_name, "strict", rule=rule_id))
         def check(case: object) -> None:
             result = validate(case.packet, type_name, "strict")  # type: ignore[attr-defined]

@@ -9,14 +9,25 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from harness.generation._providers import BY_DEF, BY_HINT
 from harness.generation._mutations import SEMANTIC
+from harness.generation._providers import BY_DEF, BY_HINT
 from harness.specs import load_catalogue, load_store
 from harness.validation._engines import detailed_validator
 from harness.validation.rules import ENTITY_CHECKS, PACKET_BINDERS
 
-CONSTRAINTS = {"type", "pattern", "enum", "const", "required", "minLength", "maxLength", "minItems",
-               "minimum", "maximum", "additionalProperties"}
+CONSTRAINTS = {
+    "type",
+    "pattern",
+    "enum",
+    "const",
+    "required",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "minimum",
+    "maximum",
+    "additionalProperties",
+}
 SOURCE = re.compile(r"\[(H|M|L)\]$")
 
 store = load_store()
@@ -47,8 +58,8 @@ def test_schema_is_valid_2020_12_with_id_and_version(path: str, document: dict[s
 def test_every_constraint_names_its_source_and_rule(path: str, document: dict[str, Any]) -> None:
     problems = []
     for pointer, node in subschemas(document):
-        if "properties" in node and pointer.endswith("/properties"):
-            continue  # the properties map itself, not a subschema
+        if pointer.endswith(("/properties", "/$defs")):
+            continue  # a map of named subschemas, not a subschema
         constrained = CONSTRAINTS & set(node)
         if constrained and "x-source" not in node:
             problems.append(f"{pointer}: constrains {sorted(constrained)} without x-source")

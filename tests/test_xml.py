@@ -282,10 +282,7 @@ def test_named_types_follow_the_json_defs_and_carry_x_source() -> None:
     ):
         assert name in schema.types, name
     text = xsd_path("DongBoHoSoMC").read_text(encoding="utf-8")
-    assert (
-        "<xs:documentation>dvcqg-interfaces §9.4 yyyyMMddHHmmss, Asia/Ho_Chi_Minh [H]</xs:documentation>"
-        in text
-    )
+    assert "<xs:documentation>dvcqg-interfaces §9.4 yyyyMMddHHmmss, Asia/Ho_Chi_Minh [H]</xs:documentation>" in text
     dossier = schema.types["Dossier"]
     assert dossier.content.model == "all"
     occurs = {e.local_name: e.min_occurs for e in dossier.content.iter_elements()}
@@ -445,9 +442,7 @@ def test_check_and_write_detect_missing_stale_and_orphan_files(tmp_path: Path) -
     orphan.write_text(f"<!-- {xsdgen.GENERATED_MARK} -->", encoding="utf-8")
     hand_written = tmp_path / "someone-elses.xsd"
     hand_written.write_text("<xs:schema/>", encoding="utf-8")
-    assert sorted(xsdgen.check(tmp_path)) == sorted(
-        [f"stale: {stale}", f"orphan (no xml=true type): {orphan}"]
-    )
+    assert sorted(xsdgen.check(tmp_path)) == sorted([f"stale: {stale}", f"orphan (no xml=true type): {orphan}"])
     xsdgen.write(tmp_path)
     assert xsdgen.check(tmp_path) == []
     assert not orphan.exists() and hand_written.exists()
@@ -685,9 +680,7 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 """
 
 
-@pytest.mark.parametrize(
-    "data", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["entity-expansion", "external-entity"]
-)
+@pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["entity-expansion", "external-entity"])
 def test_doctype_and_entities_are_refused(data: bytes) -> None:
     with pytest.raises(XmlFormError, match="DOCTYPE"):
         xml_to_packet(data)

@@ -14,8 +14,15 @@ def types_command(as_json: bool) -> None:
     """List the packet types `validate --type` accepts."""
     catalogue = load_catalogue()
     rows = [
-        {"type": t.name, "family": t.family, "direction": t.direction, "schema": t.schema, "xml": t.xml,
-         "detected_by": dict(t.detect) or dict(t.detect_items) or None, "description": t.description}
+        {
+            "type": t.name,
+            "family": t.family,
+            "direction": t.direction,
+            "schema": t.schema,
+            "xml": t.xml,
+            "detected_by": dict(t.detect) or dict(t.detect_items) or None,
+            "description": t.description,
+        }
         for t in sorted(catalogue.types.values(), key=lambda t: (t.family, t.name))
     ]
     if as_json:
@@ -28,8 +35,12 @@ def types_command(as_json: bool) -> None:
 
 @click.command("rules")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--profile", type=click.Choice(["strict", "lenient"]), default=None,
-              help="Only the rules reported under this profile.")
+@click.option(
+    "--profile",
+    type=click.Choice(["strict", "lenient"]),
+    default=None,
+    help="Only the rules reported under this profile.",
+)
 def rules_command(as_json: bool, profile: str | None) -> None:
     """List the rule catalogue: ID, kind, profiles, confidence, source."""
     catalogue = load_catalogue()
@@ -37,8 +48,18 @@ def rules_command(as_json: bool, profile: str | None) -> None:
     if profile:
         rules = [r for r in rules if profile in r.profiles]
     if as_json:
-        rows = [{"id": r.id, "kind": r.kind, "profiles": sorted(r.profiles), "confidence": r.confidence,
-                 "source": r.source, "title": r.title, "fix": r.fix} for r in rules]
+        rows = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "profiles": sorted(r.profiles),
+                "confidence": r.confidence,
+                "source": r.source,
+                "title": r.title,
+                "fix": r.fix,
+            }
+            for r in rules
+        ]
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
         return
     for r in rules:

@@ -19,17 +19,32 @@ EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option("--type", "type_name", metavar="TYPE",
-              help="Packet type (see `dvc-harness types`); detected from service / LoaiBanTin when absent.")
-@click.option("--profile", type=click.Choice(["strict", "lenient"]), default="strict", show_default=True,
-              help="strict = certification; lenient = what real clients get away with.")
+@click.option(
+    "--type",
+    "type_name",
+    metavar="TYPE",
+    help="Packet type (see `dvc-harness types`); detected from service / LoaiBanTin when absent.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["strict", "lenient"]),
+    default="strict",
+    show_default=True,
+    help="strict = certification; lenient = what real clients get away with.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one object per file).")
-@click.option("--secret", default=DEFAULT_SECRET, show_default=True,
-              help="Payment partner secret for MaXacThuc checksums.")
-@click.option("--agency", metavar="CODE", default=None,
-              help="Caller's agency code, for forms without an envelope (adapter MaDinhDanhDV).")
-def validate_command(files: tuple[str, ...], type_name: str | None, profile: str, as_json: bool,
-                     secret: str, agency: str | None) -> None:
+@click.option(
+    "--secret", default=DEFAULT_SECRET, show_default=True, help="Payment partner secret for MaXacThuc checksums."
+)
+@click.option(
+    "--agency",
+    metavar="CODE",
+    default=None,
+    help="Caller's agency code, for forms without an envelope (adapter MaDinhDanhDV).",
+)
+def validate_command(
+    files: tuple[str, ...], type_name: str | None, profile: str, as_json: bool, secret: str, agency: str | None
+) -> None:
     """Validate packet files (JSON or XML; `-` reads standard input).
 
     Exit 0 when every file is valid, 1 when a packet is invalid, 2 when a file cannot be used.
@@ -47,8 +62,7 @@ def validate_command(files: tuple[str, ...], type_name: str | None, profile: str
         except UsageError as exc:
             exit_code = EXIT_USAGE
             click.echo(f"dvc-harness: {exc}", err=True)
-            outcomes.append({"file": name, "valid": False, "type": type_name, "violations": [],
-                             "error": str(exc)})
+            outcomes.append({"file": name, "valid": False, "type": type_name, "violations": [], "error": str(exc)})
             continue
         if not result.valid and exit_code == EXIT_VALID:
             exit_code = EXIT_INVALID
@@ -67,8 +81,9 @@ def _print_human(name: str, result: ValidationResult) -> None:
         return
     count = len(result.violations)
     noun = "violation" if count == 1 else "violations"
-    click.echo(f"{click.style('INVALID', fg='red', bold=True)}  {name}  [{result.type}, {result.profile}] "
-               f"{count} {noun}")
+    click.echo(
+        f"{click.style('INVALID', fg='red', bold=True)}  {name}  [{result.type}, {result.profile}] {count} {noun}"
+    )
     for violation in result.violations:
         click.echo(f"  {click.style(violation.rule, bold=True)}  at {violation.pointer or '/'}")
         click.echo(f"      {violation.message}")

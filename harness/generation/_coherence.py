@@ -87,8 +87,10 @@ def dossier(entity: Entity, ctx: Context) -> None:
 def _owner_identifier(item: Entity, rnd: random.Random) -> None:
     kind = item.get("LoaiDinhDanh")
     if kind == "1":
-        item["SoDinhDanh"] = rnd.choice(list(CCCD_PROVINCE.values())) + f"{rnd.randint(0, 3)}{rnd.randint(0, 99):02d}" \
+        item["SoDinhDanh"] = (
+            rnd.choice(list(CCCD_PROVINCE.values())) + f"{rnd.randint(0, 3)}{rnd.randint(0, 99):02d}"
             f"{rnd.randint(0, 999999):06d}"
+        )
     elif kind == "2":
         item["SoDinhDanh"] = f"{rnd.randint(10000000, 999999999):09d}"
 

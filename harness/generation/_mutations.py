@@ -7,6 +7,7 @@ rules have one hand-written violator each, next to the rule they break.
 
 from __future__ import annotations
 
+import copy
 import random
 import re
 from collections.abc import Callable
@@ -34,6 +35,7 @@ class Site:
     key: str = ""
     values: tuple[Any, ...] = ()
     keyword: str = ""  # the schema keyword the mutation fails ("type", "pattern", ...)
+    when: tuple[str, tuple[Any, ...]] | None = None  # only where this key has one of these values
 
 
 def _label(nodes: list[dict[str, Any]], keyword: str, fallback: str | None) -> str | None:
@@ -124,6 +126,10 @@ def collect_sites(store: SchemaStore, root: Located) -> list[Site]:
                 rule = _label(nodes, "const", parent_rule)
                 if rule:
                     sites.append(Site(template, "value", rule, values=("KhongHopLe",)))
+        if kind in ("object", "array"):
+            rule = _label(holder(nodes, "type"), "type", parent_rule)
+            if rule:
+                sites.append(Site(template, "value", rule, values=(7,), keyword="type"))
         if kind == "array":
             if target.get("minItems", 0) >= 1:
                 rule = _label(nodes, "minItems", parent_rule)
@@ -132,7 +138,7 @@ def collect_sites(store: SchemaStore, root: Located) -> list[Site]:
             if isinstance(target.get("items"), dict):
                 visit(Located(target["items"], base), (*template, WILDCARD), own, depth + 1)
         if kind == "object" or "properties" in target:
-            rules = target.get("x-rules") if isinstance(target.get("x-rules"), dict) else {}
+            rules: dict[str, Any] = target["x-rules"] if isinstance(target.get("x-rules"), dict) else {}
             required_rule = rules.get("required") or own
             for key in target.get("required", ()):
                 if required_rule:
@@ -143,6 +149,31 @@ def collect_sites(store: SchemaStore, root: Located) -> list[Site]:
                     sites.append(Site(template, "extra", extra_rule, key="TruongKhongXacDinh"))
             for key, sub in target.get("properties", {}).items():
                 visit(Located(sub, base), (*template, key), own, depth + 1)
+            conditionals = [c for c in target.get("allOf", ()) if isinstance(c, dict) and "if" in c]
+            conditionals += [target] if "if" in target else []
+            for conditional in conditionals:
+                conditional_sites(conditional, template, own)
+
+    def conditional_sites(conditional: dict[str, Any], template: tuple[str, ...], own: str | None) -> None:
+        """Sites inside `then`: they apply only to objects whose discriminator selects the branch."""
+        tested = conditional["if"].get("properties", {})
+        if len(tested) != 1:
+            return
+        ((key, condition),) = tested.items()
+        values = (condition["const"],) if "const" in condition else tuple(condition.get("enum", ()))
+        then = conditional.get("then", {})
+        then_rules = then.get("x-rules") if isinstance(then.get("x-rules"), dict) else {}
+        required_rule = then_rules.get("required") or then.get("x-rule") or own
+        for name in then.get("required", ()):
+            if required_rule and name != key:
+                sites.append(Site(template, "drop", required_rule, key=name, when=(key, values)))
+        for name, sub in then.get("properties", {}).items():
+            if isinstance(sub, dict) and sub.get("minLength", 0) >= 1 and "x-rule" in sub:
+                sites.append(
+                    Site(
+                        (*template, name), "value", sub["x-rule"], values=("",), keyword="minLength", when=(key, values)
+                    )
+                )
 
     visit(root, (), None, 0)
     return sites
@@ -155,21 +186,39 @@ def set_at(packet: Any, path: Path, value: Any) -> None:
     target[path[-1]] = value
 
 
+def _selected(site: Site, obj: Any) -> bool:
+    if site.when is None:
+        return True
+    key, values = site.when
+    return isinstance(obj, dict) and obj.get(key) in values
+
+
 def concrete(site: Site, packet: Any) -> list[Path]:
     """Paths in this packet where the site applies."""
     if site.action == "value":
-        return [path for path, _ in iter_template(packet, site.template) if path]
-    objects = [(path, obj) for path, obj in iter_template(packet, site.template) if isinstance(obj, dict)]
+        found = list(iter_template(packet, site.template))
+        if site.when is not None:
+            parents = dict(iter_template(packet, site.template[:-1]))
+            found = [(path, value) for path, value in found if _selected(site, parents.get(path[:-1]))]
+        return [path for path, _ in found]
+    objects = [
+        (path, obj)
+        for path, obj in iter_template(packet, site.template)
+        if isinstance(obj, dict) and _selected(site, obj)
+    ]
     if site.action == "drop":
         return [path for path, obj in objects if site.key in obj]
     return [path for path, obj in objects if site.key not in obj]
 
 
-def apply_site(site: Site, packet: Any, path: Path, rnd: random.Random) -> Path:
-    """Mutate in place; returns the path of the changed value (for the label's pointer)."""
+def apply_site(site: Site, packet: Any, path: Path, rnd: random.Random) -> tuple[Any, Path]:
+    """Mutate (in place where possible); returns the packet and the path of the changed value."""
     if site.action == "value":
-        set_at(packet, path, rnd.choice(site.values))
-        return path
+        value = copy.deepcopy(rnd.choice(site.values))
+        if not path:
+            return value, path
+        set_at(packet, path, value)
+        return packet, path
     target = packet
     for step in path:
         target = target[step]
@@ -177,7 +226,7 @@ def apply_site(site: Site, packet: Any, path: Path, rnd: random.Random) -> Path:
         del target[site.key]
     else:
         target[site.key] = "giá trị không có trong đặc tả"
-    return (*path, site.key)
+    return packet, (*path, site.key)
 
 
 # --- semantic violators: (entity kinds, applicable, apply) per rule ID -------------------------------
@@ -241,18 +290,30 @@ def _other_province(entity: Entity, rnd: random.Random, packet: Any) -> None:
 def _owner_id_mismatch(entity: Entity, rnd: random.Random, packet: Any) -> None:
     kind = rnd.choice(["1", "2"])
     length = 9 if kind == "1" else 12
-    entity["DinhDanhCHS"] = [{"LoaiDinhDanh": kind, "SoDinhDanh": "".join(rnd.choice("0123456789")
-                                                                              for _ in range(length))}]
+    entity["DinhDanhCHS"] = [
+        {"LoaiDinhDanh": kind, "SoDinhDanh": "".join(rnd.choice("0123456789") for _ in range(length))}
+    ]
 
 
 def _impossible_time(entity: Entity, rnd: random.Random, packet: Any) -> None:
     received = _received(entity)
     assert received is not None
-    field = rnd.choice([k for k in ("NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra")
-                        if isinstance(entity.get(k), str) and len(entity[k]) == 14])
+    field = rnd.choice(
+        [
+            k
+            for k in ("NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra")
+            if isinstance(entity.get(k), str) and len(entity[k]) == 14
+        ]
+    )
     value = entity[field]
-    entity[field] = rnd.choice([value[:8] + "24" + value[10:], value[:4] + "0230" + value[8:],
-                                value[:4] + "1301" + value[8:], value[:10] + "61" + value[12:]])
+    entity[field] = rnd.choice(
+        [
+            value[:8] + "24" + value[10:],
+            value[:4] + "0230" + value[8:],
+            value[:4] + "1301" + value[8:],
+            value[:10] + "61" + value[12:],
+        ]
+    )
 
 
 def _flip_checksum(entity: Entity, rnd: random.Random, packet: Any) -> None:
@@ -270,30 +331,33 @@ def _expires_before_issue(entity: Entity, rnd: random.Random, packet: Any) -> No
 
 def _has_amount_lines(entity: Entity, packet: Any) -> bool:
     receipt = entity.get("ThongTinBienLai")
-    return (isinstance(entity.get("SoTien"), str) and isinstance(receipt, dict)
-            and bool(receipt.get("PhiLePhi") or receipt.get("DSKhoanNop")))
+    return (
+        isinstance(entity.get("SoTien"), str)
+        and isinstance(receipt, dict)
+        and bool(receipt.get("PhiLePhi") or receipt.get("DSKhoanNop"))
+    )
 
 
 SEMANTIC: dict[str, SemanticViolator] = {
-    "QCVN120-DOSSIER-DUE-DATE": SemanticViolator(("dossier",), lambda e, p: _received(e) is not None,
-                                                 _due_before_receipt),
+    "QCVN120-DOSSIER-DUE-DATE": SemanticViolator(
+        ("dossier",), lambda e, p: _received(e) is not None, _due_before_receipt
+    ),
     "QCVN120-DOSSIER-END-DATE": SemanticViolator(("dossier",), lambda e, p: True, _terminal_without_end),
-    "QCVN120-DOSSIER-RETURN-DATE": SemanticViolator(("dossier",), lambda e, p: _received(e) is not None,
-                                                    _returned_without_date),
-    "CODE-DOSSIER-DATE": SemanticViolator(("dossier",), lambda e, p: _with_code(e) and _received(e) is not None,
-                                          _code_date_moved),
-    "CODE-DOSSIER-TT01": SemanticViolator(("dossier", "progress"),
-                                          lambda e, p: TT01_FORM.match(str(e.get("MaHoSo"))) is not None,
-                                          _five_digit_sequence),
-    "CODE-DOSSIER-PROVINCE": SemanticViolator(("dossier", "progress"),
-                                              lambda e, p: _with_code(e) and isinstance(p, dict) and "madonvi" in p,
-                                              _other_province),
+    "QCVN120-DOSSIER-RETURN-DATE": SemanticViolator(
+        ("dossier",), lambda e, p: _received(e) is not None, _returned_without_date
+    ),
+    "CODE-DOSSIER-DATE": SemanticViolator(
+        ("dossier",), lambda e, p: _with_code(e) and _received(e) is not None, _code_date_moved
+    ),
+    "CODE-DOSSIER-TT01": SemanticViolator(
+        ("dossier", "progress"), lambda e, p: TT01_FORM.match(str(e.get("MaHoSo"))) is not None, _five_digit_sequence
+    ),
+    "CODE-DOSSIER-PROVINCE": SemanticViolator(
+        ("dossier", "progress"), lambda e, p: _with_code(e) and isinstance(p, dict) and "madonvi" in p, _other_province
+    ),
     "QCVN120-OWNER-ID": SemanticViolator(("dossier",), lambda e, p: True, _owner_id_mismatch),
-    "FMT-DATETIME-CALENDAR": SemanticViolator(("dossier",), lambda e, p: _received(e) is not None,
-                                              _impossible_time),
-    "PAY-CHECKSUM": SemanticViolator(("*checksum",), lambda e, p: isinstance(e.get("MaXacThuc"), str),
-                                     _flip_checksum),
+    "FMT-DATETIME-CALENDAR": SemanticViolator(("dossier",), lambda e, p: _received(e) is not None, _impossible_time),
+    "PAY-CHECKSUM": SemanticViolator(("*checksum",), lambda e, p: isinstance(e.get("MaXacThuc"), str), _flip_checksum),
     "PAY-AMOUNT": SemanticViolator(("payment_init",), _has_amount_lines, _amount_off),
-    "SSO-TOKEN-TIMES": SemanticViolator(("id_token",), lambda e, p: type(e.get("iat")) is int,
-                                        _expires_before_issue),
+    "SSO-TOKEN-TIMES": SemanticViolator(("id_token",), lambda e, p: type(e.get("iat")) is int, _expires_before_issue),
 }

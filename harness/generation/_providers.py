@@ -49,17 +49,20 @@ def dossier_codes() -> Strategy:
 
 
 def procedure_codes() -> Strategy:
-    national = st.builds(lambda lead, number: f"{lead}.{number:06d}", st.sampled_from([1, 2, 3]),
-                         st.integers(0, 12000))
+    national = st.builds(lambda lead, number: f"{lead}.{number:06d}", st.sampled_from([1, 2, 3]), st.integers(0, 12000))
     local = st.builds(lambda code, agency: f"{code}.{agency}", national, agency_codes())
     return st.one_of(national, national, local)
 
 
 def cccd_numbers() -> Strategy:
     """12 digits: province of birth registration, century/gender digit, year of birth, 6 random digits."""
-    return st.builds(lambda prov, gender, year, serial: f"{CCCD_PROVINCE[prov]}{gender}{year % 100:02d}{serial:06d}",
-                     province_codes(), st.sampled_from([0, 1, 2, 3]), st.integers(1950, 2007),
-                     st.integers(0, 999999))
+    return st.builds(
+        lambda prov, gender, year, serial: f"{CCCD_PROVINCE[prov]}{gender}{year % 100:02d}{serial:06d}",
+        province_codes(),
+        st.sampled_from([0, 1, 2, 3]),
+        st.integers(1950, 2007),
+        st.integers(0, 999999),
+    )
 
 
 def tax_codes() -> Strategy:
@@ -68,21 +71,29 @@ def tax_codes() -> Strategy:
 
 
 def phones() -> Strategy:
-    return st.builds(lambda prefix, rest: f"{prefix}{rest:07d}",
-                     st.sampled_from(["090", "091", "098", "097", "086", "032", "070", "083", "0237"]),
-                     st.integers(0, 9999999))
+    return st.builds(
+        lambda prefix, rest: f"{prefix}{rest:07d}",
+        st.sampled_from(["090", "091", "098", "097", "086", "032", "070", "083", "0237"]),
+        st.integers(0, 9999999),
+    )
 
 
 def emails() -> Strategy:
-    return st.builds(lambda user, number, domain: f"{user}{number}@{domain}",
-                     st.sampled_from(["nguyenvana", "tranthib", "lehoang", "phamminh", "hoangyen", "vuthanh"]),
-                     st.integers(1, 999), st.sampled_from(["gmail.com", "thanhhoa.gov.vn", "example.vn"]))
+    return st.builds(
+        lambda user, number, domain: f"{user}{number}@{domain}",
+        st.sampled_from(["nguyenvana", "tranthib", "lehoang", "phamminh", "hoangyen", "vuthanh"]),
+        st.integers(1, 999),
+        st.sampled_from(["gmail.com", "thanhhoa.gov.vn", "example.vn"]),
+    )
 
 
 def urls() -> Strategy:
-    return st.builds(lambda host, folder, name: f"https://{host}/files/{folder}/{name}",
-                     st.sampled_from(["dichvucong.thanhhoa.gov.vn", "motcua.hanoi.gov.vn", "dvc.danang.gov.vn"]),
-                     st.integers(1000, 99999), st.sampled_from(FILES))
+    return st.builds(
+        lambda host, folder, name: f"https://{host}/files/{folder}/{name}",
+        st.sampled_from(["dichvucong.thanhhoa.gov.vn", "motcua.hanoi.gov.vn", "dvc.danang.gov.vn"]),
+        st.integers(1000, 99999),
+        st.sampled_from(FILES),
+    )
 
 
 def texts() -> Strategy:
@@ -124,6 +135,7 @@ BY_DEF: dict[str, Callable[[], Strategy]] = {
     "NonEmptyText": texts,
 }
 
+
 def _numbers(low: int, high: int) -> Callable[[], Strategy]:
     """Counters and ids: integers, or their decimal strings where the schema wants a string (see `typed`)."""
     return lambda: st.integers(low, high)
@@ -146,17 +158,32 @@ BY_HINT: dict[str, Callable[[], Strategy]] = {
     "username": lambda: st.sampled_from(["demo", "motcua.thanhhoa", "lgsp-h56", "dvc_tinh"]),
     "password": lambda: st.binary(min_size=6, max_size=12).map(lambda b: b.hex()),
     "error_code": lambda: st.sampled_from([0, "0", -1, "-1", "3"]),
-    "reply_message": lambda: st.sampled_from(["Thành công", "Cập nhật hồ sơ thành công", "Hồ sơ đã tồn tại",
-                                              "Phiên làm việc không hợp lệ", "Dữ liệu không hợp lệ"]),
+    "reply_message": lambda: st.sampled_from(
+        [
+            "Thành công",
+            "Cập nhật hồ sơ thành công",
+            "Hồ sơ đã tồn tại",
+            "Phiên làm việc không hợp lệ",
+            "Dữ liệu không hợp lệ",
+        ]
+    ),
     "count": _numbers(0, 500),
     "question_id": _numbers(1, 10**9),
     "answer_id": _numbers(1, 10**9),
-    "question": lambda: st.sampled_from(["Thủ tục đăng ký khai sinh cần những giấy tờ gì?",
-                                         "Thời gian giải quyết cấp giấy phép xây dựng là bao lâu?",
-                                         "Tôi có thể nộp hồ sơ trực tuyến ở đâu?"]),
-    "answer": lambda: st.sampled_from(["Công dân nộp tờ khai theo mẫu và giấy chứng sinh.",
-                                       "Thời gian giải quyết là 15 ngày làm việc.",
-                                       "Công dân nộp tại Cổng Dịch vụ công của tỉnh."]),
+    "question": lambda: st.sampled_from(
+        [
+            "Thủ tục đăng ký khai sinh cần những giấy tờ gì?",
+            "Thời gian giải quyết cấp giấy phép xây dựng là bao lâu?",
+            "Tôi có thể nộp hồ sơ trực tuyến ở đâu?",
+        ]
+    ),
+    "answer": lambda: st.sampled_from(
+        [
+            "Công dân nộp tờ khai theo mẫu và giấy chứng sinh.",
+            "Thời gian giải quyết là 15 ngày làm việc.",
+            "Công dân nộp tại Cổng Dịch vụ công của tỉnh.",
+        ]
+    ),
     "percent": _percent,
     "percent_sign": lambda: st.integers(0, 100).map(lambda n: f"{n}%"),
     "month_year": lambda: st.builds(lambda m, y: f"{m}-{y}", st.integers(1, 12), st.integers(2020, 2026)),
@@ -173,23 +200,24 @@ BY_HINT: dict[str, Callable[[], Strategy]] = {
     "bank_code": lambda: st.sampled_from(["970436", "970418", "970405", "970415", "VCB", "BIDV", "AGRIBANK"]),
     "bank_account": lambda: st.integers(10**9, 10**13).map(str),
     "payment_txn_id": lambda: st.builds(lambda n: f"PP{n:012d}", st.integers(0, 10**12 - 1)),
-    "payment_ref": lambda: st.builds(lambda n, t: f"DVC{n:08d}{t}", st.integers(0, 10**8 - 1),
-                                     timestamps()),
+    "payment_ref": lambda: st.builds(lambda n, t: f"DVC{n:08d}{t}", st.integers(0, 10**8 - 1), timestamps()),
     "partner_code": lambda: st.sampled_from(["DEMO", "H56", "THANHHOA", "HANOI"]),
     "payment_version": lambda: st.just("1.0.6"),
     "service_code": lambda: st.sampled_from(["1", "2"]),
     "uuid": lambda: st.uuids(version=4).map(str),
     "access_token": lambda: st.binary(min_size=16, max_size=32).map(lambda b: b.hex()),
     "jwt": lambda: st.tuples(*(st.binary(min_size=8, max_size=40) for _ in range(3))).map(
-        lambda parts: ".".join(base64.urlsafe_b64encode(p).decode("ascii").rstrip("=") for p in parts)),
+        lambda parts: ".".join(base64.urlsafe_b64encode(p).decode("ascii").rstrip("=") for p in parts)
+    ),
     "ipv4": lambda: st.tuples(*(st.integers(1, 254) for _ in range(4))).map(lambda t: ".".join(map(str, t))),
     "epoch_seconds": lambda: st.integers(1_672_531_200, 1_798_761_600),
     "checksum": lambda: st.binary(min_size=32, max_size=32).map(lambda b: b.hex()),
     "person_name": lambda: st.sampled_from(pools().person_names),
     "procedure_name": lambda: st.sampled_from(PROCEDURES),
     "field_name": lambda: st.sampled_from([name for _, name in FIELDS]),
-    "agency_name": lambda: st.builds(lambda kind, place: f"{kind} {place}", st.sampled_from(AGENCY_KINDS),
-                                     st.sampled_from(pools().place_names)),
+    "agency_name": lambda: st.builds(
+        lambda kind, place: f"{kind} {place}", st.sampled_from(AGENCY_KINDS), st.sampled_from(pools().place_names)
+    ),
     "step_text": lambda: st.sampled_from(STEPS),
     "file_name": lambda: st.sampled_from(FILES),
     "tech_id": lambda: st.uuids(version=4).map(str),

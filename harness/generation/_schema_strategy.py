@@ -59,7 +59,7 @@ class SchemaStrategies:
         if isinstance(kind, list):
             kind = kind[0]
         if "anyOf" in schema or "oneOf" in schema:
-            branches = schema.get("anyOf") or schema.get("oneOf")
+            branches: list[Any] = schema.get("anyOf") or schema.get("oneOf") or []
             return st.one_of([self._build(Located(b, located.base), depth + 1) for b in branches])
         if kind == "object" or "properties" in schema:
             return self._object(located, depth)
@@ -79,8 +79,9 @@ class SchemaStrategies:
     def _string(self, schema: dict[str, Any]) -> Strategy:
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         if "pattern" in schema:
-            strategy: Strategy = st.from_regex(schema["pattern"], fullmatch=True, alphabet=st.characters(
-                codec="ascii", exclude_categories=("Cc",)))
+            strategy: Strategy = st.from_regex(
+                schema["pattern"], fullmatch=True, alphabet=st.characters(codec="ascii", exclude_categories=["Cc"])
+            )
         else:
             strategy = texts() if low else st.one_of(st.just(""), texts())
         if high is not None or low:
@@ -111,14 +112,27 @@ class SchemaStrategies:
             values = [condition["const"]] if "const" in condition else list(condition["enum"])
             covered += values
             then = conditional.get("then", {})
-            branches.append(self._variant(located, depth, {key: st.sampled_from(values)},
-                                          set(then.get("required", ())), then.get("properties", {})))
+            branches.append(
+                self._variant(
+                    located,
+                    depth,
+                    {key: st.sampled_from(values)},
+                    set(then.get("required", ())),
+                    then.get("properties", {}),
+                )
+            )
         otherwise = self._variant(located, depth, {}, set(), {})
         branches.append(otherwise.filter(lambda obj: obj.get(key, covered[0]) not in covered))
         return st.one_of(branches)
 
-    def _variant(self, located: Located, depth: int, pinned: dict[str, Strategy], also_required: set[str],
-                 narrowing: dict[str, Any]) -> Strategy:
+    def _variant(
+        self,
+        located: Located,
+        depth: int,
+        pinned: dict[str, Strategy],
+        also_required: set[str],
+        narrowing: dict[str, Any],
+    ) -> Strategy:
         """The object with some properties pinned, more required, and some subschemas narrowed."""
         schema = located.schema
         properties: dict[str, Any] = schema.get("properties", {})
@@ -146,7 +160,7 @@ def _discriminator(conditionals: list[dict[str, Any]]) -> str | None:
         tested = conditional["if"].get("properties", {})
         if len(tested) != 1:
             return None
-        (key, condition), = tested.items()
+        ((key, condition),) = tested.items()
         if "const" not in condition and "enum" not in condition:
             return None
         keys.add(key)

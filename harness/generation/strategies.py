@@ -76,8 +76,11 @@ class _Generator:
                 continue
             if not self.catalogue.rule(site.rule).active_in(profile):
                 continue
-            if profile is Profile.LENIENT and site.action == "value" and (
-                    site.keyword == "type" or not isinstance(site.values[0], str | list)):
+            if (
+                profile is Profile.LENIENT
+                and site.action == "value"
+                and (site.keyword == "type" or not isinstance(site.values[0], str | list))
+            ):
                 continue  # a wrong JSON type is read leniently: not a defect there
             for path in _mutations.concrete(site, packet):
                 found.append((site.rule, (site, path)))
@@ -98,10 +101,12 @@ class _Generator:
                         found.append((rule_id, (violator, path)))
         return found
 
-    def apply(self, packet: Any, rule_id: str, how: Any, rnd: random.Random, secret: str) -> tuple[str | int, ...]:
+    def apply(
+        self, packet: Any, rule_id: str, how: Any, rnd: random.Random, secret: str
+    ) -> tuple[Any, tuple[str | int, ...]]:
         target, path = how
         if isinstance(target, _mutations.Site):
-            changed = _mutations.apply_site(target, packet, path, rnd)
+            packet, changed = _mutations.apply_site(target, packet, path, rnd)
         else:
             entity = packet
             for step in path:
@@ -110,7 +115,7 @@ class _Generator:
             changed = path
         if rule_id != "PAY-CHECKSUM" and changed[:1] != ("MaXacThuc",):
             _coherence.sign(packet, self.checksum, secret)
-        return changed
+        return packet, changed
 
 
 @cache
@@ -126,8 +131,13 @@ def _loosen(value: Any, rnd: random.Random) -> Any:
     if isinstance(value, list):
         return [_loosen(item, rnd) for item in value]
     if isinstance(value, str):
-        if value.isdigit() and value.isascii() and (value == "0" or value[0] != "0") \
-                and int(value) < _MAX_LOOSE_INT and rnd.random() < 0.3:
+        if (
+            value.isdigit()
+            and value.isascii()
+            and (value == "0" or value[0] != "0")
+            and int(value) < _MAX_LOOSE_INT
+            and rnd.random() < 0.3
+        ):
             return int(value)
         if value in ("True", "False") and rnd.random() < 0.5:
             return value == "True"
@@ -198,7 +208,7 @@ def invalid_packets(
         # Rule first, then place: every rule is exercised, however many places it has.
         rule_id = draw(st.sampled_from(sorted({rule_id for rule_id, _ in options})))
         how = draw(st.sampled_from([how for option_rule, how in options if option_rule == rule_id]))
-        changed = generator.apply(packet, rule_id, how, rnd, secret)
+        packet, changed = generator.apply(packet, rule_id, how, rnd, secret)
         return InvalidPacket(packet, type_name, rule_id, json_pointer(changed), active.value)
 
     return build()

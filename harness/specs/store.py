@@ -45,8 +45,7 @@ class SchemaStore:
             self._by_id[schema_id] = document
             self._by_path[path.relative_to(root).as_posix()] = schema_id
         self.registry: Registry[Any] = Registry().with_resources(
-            (sid, Resource.from_contents(doc, default_specification=DRAFT202012))
-            for sid, doc in self._by_id.items()
+            (sid, Resource.from_contents(doc, default_specification=DRAFT202012)) for sid, doc in self._by_id.items()
         )
 
     def ids(self) -> Iterator[str]:

@@ -33,7 +33,8 @@ def _coerced(error: ValidationError) -> tuple[bool, Any]:
         # A bare 2 where the schema says const "2" (no `type` keyword to fail first).
         schema = error.schema if isinstance(error.schema, dict) else {}
         text = _as_string(error.instance, schema) if not isinstance(error.instance, str) else None
-        allowed = [error.validator_value] if error.validator == "const" else list(error.validator_value)
+        expected: Any = error.validator_value
+        allowed = [expected] if error.validator == "const" else list(expected)
         return (text is not None and text in allowed), text
     expected = error.validator_value
     wanted = set(expected) if isinstance(expected, list) else {expected}

@@ -31,11 +31,14 @@ def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any) -> 
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-DetailedValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+DetailedValidator: Any = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _pattern}
+)
 
 
 def detailed_validator(schema: dict[str, Any], store: SchemaStore) -> Validator:
-    return DetailedValidator(schema, registry=store.registry)  # type: ignore[call-arg]
+    validator: Validator = DetailedValidator(schema, registry=store.registry)
+    return validator
 
 
 _RS_REGISTRIES: dict[int, Any] = {}

@@ -62,7 +62,9 @@ class Trie:
         def emit(node: Trie, var: str, path: list[str], indent: str) -> None:
             for tag in node.tags:
                 lines.append(f"{indent}if not {tag_names[tag]}({var}):")
-                lines.append(f"{indent}    failed.append((({', '.join(path)}{',' if len(path) == 1 else ''}), {var}, {tag!r}))")
+                lines.append(
+                    f"{indent}    failed.append((({', '.join(path)}{',' if len(path) == 1 else ''}), {var}, {tag!r}))"
+                )
             keys = [k for k in node.children if k != WILDCARD]
             if keys:
                 lines.append(f"{indent}if type({var}) is dict:")

@@ -97,9 +97,10 @@ def _detail(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
     path = tuple(error.absolute_path)
     keyword = error.validator
     value = error.instance
+    expected: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     if keyword == "required" and isinstance(value, dict):
-        missing = [name for name in error.validator_value if name not in value]
+        missing = [name for name in expected if name not in value]
         return [((*path, name), f"required field {name} is missing") for name in missing]
     if keyword == "additionalProperties" and isinstance(value, dict):
         known = set(schema.get("properties", {}))
@@ -113,7 +114,7 @@ def _detail(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
     if keyword == "pattern":
         return [(path, f"{field}{show(value)} does not have the required form {error.validator_value}")]
     if keyword == "enum":
-        allowed = ", ".join(show(v) for v in error.validator_value)
+        allowed = ", ".join(show(v) for v in expected)
         return [(path, f"{field}{show(value)} is not one of {allowed}")]
     if keyword == "const":
         return [(path, f"{field}{show(value)} must be {show(error.validator_value)}")]

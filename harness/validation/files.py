@@ -47,7 +47,7 @@ def read_bytes(name: str, stdin: Any = None) -> bytes:
 
 
 def parse_packet(data: bytes, name: str = "<packet>") -> LoadedPacket:
-    body = data[len(_BOM):] if data.startswith(_BOM) else data
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
     if body.lstrip()[:1] == b"<":
         from harness.xml import XmlFormError, xml_to_packet
 
@@ -109,5 +109,6 @@ def validate_file(
     agency: str | None = None,
 ) -> ValidationResult:
     """Read, parse and validate one file (`-` is standard input)."""
-    return validate_loaded(parse_packet(read_bytes(name), name), type_name, profile, secret=secret,
-                           agency=agency, name=name)
+    return validate_loaded(
+        parse_packet(read_bytes(name), name), type_name, profile, secret=secret, agency=agency, name=name
+    )

@@ -49,12 +49,15 @@ class PacketValidator:
                 check = binder(packet_type, self._store, root)
                 if check is not None:
                     self._packet_checks.append(check)
-        self._entity_runners = [self._entity_runner(kind, pointer) for kind, pointer in packet_type.entities.items()]
-        self._entity_runners = [runner for runner in self._entity_runners if runner is not None]
+        runners = (self._entity_runner(kind, pointer) for kind, pointer in packet_type.entities.items())
+        self._entity_runners: list[EntityRunner] = [runner for runner in runners if runner is not None]
 
     def _entity_runner(self, kind: str, pointer: str) -> EntityRunner | None:
-        checks = [check for rule_id, check in ENTITY_CHECKS.get(kind, [])
-                  if self._catalogue.rule(rule_id).active_in(self.profile)]
+        checks = [
+            check
+            for rule_id, check in ENTITY_CHECKS.get(kind, [])
+            if self._catalogue.rule(rule_id).active_in(self.profile)
+        ]
         if not checks:
             return None
         trie = Trie()

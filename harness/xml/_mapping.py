@@ -60,9 +60,7 @@ def _fill(element: etree._Element, value: Any, path: str) -> None:
     elif isinstance(value, str):
         bad = _NOT_XML_CHAR.search(value)
         if bad:
-            raise XmlFormError(
-                f"string at {path or '/'} contains {bad.group()!r}, which XML 1.0 cannot represent"
-            )
+            raise XmlFormError(f"string at {path or '/'} contains {bad.group()!r}, which XML 1.0 cannot represent")
         element.text = value
     elif value is None:
         pass  # JSON null has no XML form; an empty element is the closest (it reads back as "").

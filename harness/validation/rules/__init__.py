@@ -15,5 +15,15 @@ from harness.validation.rules._registry import (
     RuleContext,
 )
 
-__all__ = ["ENTITY_CHECKS", "PACKET_BINDERS", "Finding", "PacketCheck", "RuleContext", "codes", "dossier",
-           "formats", "payment", "sso"]
+__all__ = [
+    "ENTITY_CHECKS",
+    "PACKET_BINDERS",
+    "Finding",
+    "PacketCheck",
+    "RuleContext",
+    "codes",
+    "dossier",
+    "formats",
+    "payment",
+    "sso",
+]

@@ -48,9 +48,14 @@ def code_date_is_receipt_date(entity: dict[str, Any], path: Path, ctx: RuleConte
         return None
     segment = date_of_code(match)
     if segment != received[:8]:
-        return [Finding("CODE-DOSSIER-DATE", (*path, "MaHoSo"),
-                        f"MaHoSo date segment is {segment[2:] if match.group('d6') else segment}, "
-                        f"but NgayTiepNhan is {received[:8]}")]
+        return [
+            Finding(
+                "CODE-DOSSIER-DATE",
+                (*path, "MaHoSo"),
+                f"MaHoSo date segment is {segment[2:] if match.group('d6') else segment}, "
+                f"but NgayTiepNhan is {received[:8]}",
+            )
+        ]
     return None
 
 
@@ -65,9 +70,13 @@ def code_in_callers_province(entity: dict[str, Any], path: Path, ctx: RuleContex
     if caller is None or match is None:
         return None
     if level1_of_code(match) != caller.group(1):
-        return [Finding("CODE-DOSSIER-PROVINCE", (*path, "MaHoSo"),
-                        f"MaHoSo belongs to {level1_of_code(match)}, the caller (madonvi {agency}) "
-                        f"to {caller.group(1)}")]
+        return [
+            Finding(
+                "CODE-DOSSIER-PROVINCE",
+                (*path, "MaHoSo"),
+                f"MaHoSo belongs to {level1_of_code(match)}, the caller (madonvi {agency}) to {caller.group(1)}",
+            )
+        ]
     return None
 
 
@@ -90,7 +99,9 @@ def bind_tt01_form(ptype: PacketType, store: SchemaStore, root: Located) -> Pack
         failed = walk(packet)
         if not failed:
             return None
-        return [Finding("CODE-DOSSIER-TT01", path, f"MaHoSo \"{value}\" is not <agency>-YYMMDD-XXXX")
-                for path, value, _ in failed]
+        return [
+            Finding("CODE-DOSSIER-TT01", path, f'MaHoSo "{value}" is not <agency>-YYMMDD-XXXX')
+            for path, value, _ in failed
+        ]
 
     return check

@@ -24,8 +24,11 @@ def due_not_before_receipt(entity: dict[str, Any], path: Path, ctx: RuleContext)
     due = _date(entity, "NgayHenTra")
     # Same fixed-width digit format: string order is time order.
     if received and due and due < received:
-        return [Finding("QCVN120-DOSSIER-DUE-DATE", (*path, "NgayHenTra"),
-                        f"NgayHenTra {due} is before NgayTiepNhan {received}")]
+        return [
+            Finding(
+                "QCVN120-DOSSIER-DUE-DATE", (*path, "NgayHenTra"), f"NgayHenTra {due} is before NgayTiepNhan {received}"
+            )
+        ]
     return None
 
 
@@ -33,16 +36,26 @@ def due_not_before_receipt(entity: dict[str, Any], path: Path, ctx: RuleContext)
 def terminal_needs_end_date(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
     status = entity.get("TrangThaiHoSo")
     if status in TERMINAL_STATUSES and not entity.get("NgayKetThucXuLy"):
-        return [Finding("QCVN120-DOSSIER-END-DATE", (*path, "NgayKetThucXuLy"),
-                        f"TrangThaiHoSo is \"{status}\" (a terminal status) but NgayKetThucXuLy is empty")]
+        return [
+            Finding(
+                "QCVN120-DOSSIER-END-DATE",
+                (*path, "NgayKetThucXuLy"),
+                f'TrangThaiHoSo is "{status}" (a terminal status) but NgayKetThucXuLy is empty',
+            )
+        ]
     return None
 
 
 @entity_rule("QCVN120-DOSSIER-RETURN-DATE", "dossier")
 def returned_needs_return_date(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
     if entity.get("TrangThaiHoSo") == RESULT_RETURNED and not entity.get("NgayTra"):
-        return [Finding("QCVN120-DOSSIER-RETURN-DATE", (*path, "NgayTra"),
-                        "TrangThaiHoSo is \"10\" (result returned) but NgayTra is empty")]
+        return [
+            Finding(
+                "QCVN120-DOSSIER-RETURN-DATE",
+                (*path, "NgayTra"),
+                'TrangThaiHoSo is "10" (result returned) but NgayTra is empty',
+            )
+        ]
     return None
 
 
@@ -61,7 +74,11 @@ def owner_id_type_agrees(entity: dict[str, Any], path: Path, ctx: RuleContext) -
         kind, number = item.get("LoaiDinhDanh"), item.get("SoDinhDanh")
         length = _ID_LENGTHS.get(kind) if isinstance(kind, str) else None
         if length and isinstance(number, str) and number.isdigit() and len(number) != length:
-            findings.append(Finding("QCVN120-OWNER-ID", (*path, "DinhDanhCHS", index, "SoDinhDanh"),
-                                    f"LoaiDinhDanh \"{kind}\" needs a {length}-digit number, "
-                                    f"SoDinhDanh has {len(number)} digits"))
+            findings.append(
+                Finding(
+                    "QCVN120-OWNER-ID",
+                    (*path, "DinhDanhCHS", index, "SoDinhDanh"),
+                    f'LoaiDinhDanh "{kind}" needs a {length}-digit number, SoDinhDanh has {len(number)} digits',
+                )
+            )
     return findings or None

@@ -40,7 +40,9 @@ def bind_calendar(ptype: PacketType, store: SchemaStore, root: Located) -> Packe
         failed = walk(packet)
         if not failed:
             return None
-        return [Finding("FMT-DATETIME-CALENDAR", path, f"{value} is not a real date and 24-hour time")
-                for path, value, _ in failed]
+        return [
+            Finding("FMT-DATETIME-CALENDAR", path, f"{value} is not a real date and 24-hour time")
+            for path, value, _ in failed
+        ]
 
     return check

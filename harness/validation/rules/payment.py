@@ -43,9 +43,13 @@ def bind_checksum(ptype: PacketType, store: SchemaStore, root: Located) -> Packe
             return None  # absent or malformed: a schema rule's business
         expected = payment_checksum(packet, fields, ctx.secret)
         if given != expected:
-            return [Finding("PAY-CHECKSUM", ("MaXacThuc",),
-                            f"MaXacThuc does not match SHA-256({'|'.join(fields)}|<secret>) "
-                            f"with the configured secret")]
+            return [
+                Finding(
+                    "PAY-CHECKSUM",
+                    ("MaXacThuc",),
+                    f"MaXacThuc does not match SHA-256({'|'.join(fields)}|<secret>) with the configured secret",
+                )
+            ]
         return None
 
     return check
@@ -74,6 +78,11 @@ def amount_matches_fee_lines(entity: dict[str, Any], path: Path, ctx: RuleContex
             continue
         line_total = sum(a for a in amounts if a is not None)
         if line_total != total:
-            findings.append(Finding("PAY-AMOUNT", (*path, "SoTien"),
-                                    f"SoTien is {total} but ThongTinBienLai.{key} adds up to {line_total}"))
+            findings.append(
+                Finding(
+                    "PAY-AMOUNT",
+                    (*path, "SoTien"),
+                    f"SoTien is {total} but ThongTinBienLai.{key} adds up to {line_total}",
+                )
+            )
     return findings or None
