@@ -1,0 +1,122 @@
+"""Admin API (bearer admin token): health, evidence query and NDJSON export, faults, reset, KPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from harness.core.errors import UsageError
+from mock_portal.app import parsed_json
+from mock_portal.evidence import redact_exchange
+from mock_portal.state import MockState
+
+
+class _Json(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def routes(state: MockState) -> list[BaseRoute]:
+    token = state.config.admin_token
+
+    def authorised(request: Request) -> bool:
+        return request.headers.get("authorization", "") == f"Bearer {token}"
+
+    def denied() -> Response:
+        return _Json({"error": "unauthorised", "message": "send Authorization: Bearer <admin token>"}, 401)
+
+    async def health(request: Request) -> Response:
+        return _Json({"status": "ok", "store": state.store.url.split("@")[-1], "base_url": state.config.base_url})
+
+    def filters(request: Request) -> dict[str, Any]:
+        q = request.query_params
+        since = q.get("since")
+        try:
+            return {
+                "service": q.get("service") or None,
+                "ma_ho_so": q.get("ma_ho_so") or None,
+                "ma_tham_chieu": q.get("ma_tham_chieu") or None,
+                "channel": q.get("channel") or None,
+                "since": float(since) if since else None,
+                "after_seq": int(q["after_seq"]) if q.get("after_seq") else None,
+                "limit": min(int(q.get("limit", 1000)), 10_000),
+            }
+        except ValueError:
+            raise UsageError("since is epoch seconds; after_seq and limit are integers") from None
+
+    async def exchanges(request: Request) -> Response:
+        if not authorised(request):
+            return denied()
+        try:
+            wanted = filters(request)
+        except UsageError as exc:
+            return _Json({"error": "bad_request", "message": str(exc)}, 400)
+        include_admin = wanted["channel"] == "admin"
+        found = await state.store.query_async(**wanted)
+        rows = [redact_exchange(e).to_dict() for e in found if include_admin or e.channel != "admin"]
+        return _Json(rows)
+
+    async def export(request: Request) -> Response:
+        if not authorised(request):
+            return denied()
+
+        async def lines() -> AsyncIterator[bytes]:
+            after = 0
+            while True:
+                batch = await state.store.query_async(after_seq=after, limit=500)
+                if not batch:
+                    return
+                for exchange in batch:
+                    yield orjson.dumps(redact_exchange(exchange).to_dict()) + b"\n"
+                after = batch[-1].seq or after
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    async def faults(request: Request) -> Response:
+        if not authorised(request):
+            return denied()
+        if request.method == "GET":
+            return _Json([rule.to_dict() for rule in state.faults.rules])
+        if request.method == "DELETE":
+            state.faults.clear()
+            return _Json({"cleared": True})
+        ok, body = parsed_json(request.scope["state"])
+        if not ok:
+            return _Json({"error": "bad_request", "message": 'send a JSON fault rule or {"rules": [...]}'}, 400)
+        raws = body.get("rules") if isinstance(body, dict) and "rules" in body else [body]
+        if not isinstance(raws, list):
+            return _Json({"error": "bad_request", "message": "rules must be a list"}, 400)
+        try:
+            added = [state.faults.add(raw) for raw in raws]
+        except UsageError as exc:
+            return _Json({"error": "bad_request", "message": str(exc)}, 400)
+        return _Json([rule.to_dict() for rule in added], 201)
+
+    async def reset(request: Request) -> Response:
+        if not authorised(request):
+            return denied()
+        state.reset()
+        if request.query_params.get("evidence", "clear") != "keep":
+            await state.store.reset_async()
+        return _Json({"reset": True})
+
+    async def kpi(request: Request) -> Response:
+        if not authorised(request):
+            return denied()
+        from mock_portal.kpi import compute_kpi
+
+        return _Json(compute_kpi(state))
+
+    return [
+        Route("/_admin/health", health, methods=["GET"]),
+        Route("/_admin/exchanges", exchanges, methods=["GET"]),
+        Route("/_admin/exchanges.ndjson", export, methods=["GET"]),
+        Route("/_admin/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_admin/reset", reset, methods=["POST"]),
+        Route("/_admin/kpi", kpi, methods=["GET"]),
+    ]

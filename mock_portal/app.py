@@ -1,0 +1,233 @@
+"""The mock national portal as one ASGI application: DVCQG, payment platform, SSO and admin.
+
+`EvidenceMiddleware` wraps everything: it bounds the body, applies request-side faults before any
+handler runs (so a faulted request changes no state), and records every exchange, answering only
+after the evidence row is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from mock_portal._errors import JSON, channel_of, error_body
+from mock_portal.config import MockConfig
+from mock_portal.evidence import EvidenceStore, Exchange, open_store
+from mock_portal.faults import REQUEST_KINDS, FaultEngine, load_fault_file
+from mock_portal.notes import ExchangeNote
+from mock_portal.state import MockState
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PARSED_KEY = "parsed_json"
+_NOT_JSON = object()
+
+
+class DroppedByFault(Exception):
+    """Raised after the response started, so the server closes the connection mid-answer."""
+
+
+class EvidenceMiddleware:
+    def __init__(self, app: ASGIApp, state: MockState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        ts = self.state.clock()
+        path: str = scope["path"]
+        channel = channel_of(path)
+        limit = self.state.config.max_body_bytes
+        body = bytearray()
+        too_large = False
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > limit:
+                too_large = True
+                body = body[:limit]
+            if not message.get("more_body", False):
+                break
+        raw = bytes(body)
+        request_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        note = ExchangeNote()
+        scope.setdefault("state", {})["note"] = note
+        parsed = _peek_json(raw, request_headers)
+        scope["state"][PARSED_KEY] = parsed
+        if note.service is None:
+            note.service = _service_of(path, parsed)
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = path + (f"?{query}" if query else "")
+        exchange = Exchange(
+            direction="inbound",
+            channel=channel,
+            method=scope["method"],
+            url=url,
+            request_headers=request_headers,
+            request_body=raw,
+            ts=ts,
+        )
+
+        if too_large:
+            status, headers, payload = (
+                413,
+                [(b"content-type", JSON.encode())],
+                error_body(channel, f"request body over the {limit}-byte limit"),
+            )
+        else:
+            fault = None if channel == "admin" else self.state.faults.take(REQUEST_KINDS, note.service, path)
+            if fault is not None and fault.kind in ("latency", "slow"):
+                await asyncio.sleep(self.state.faults.delay_s(fault))
+                fault = None
+            if fault is not None and fault.kind == "session_expiry":
+                scope["state"]["expire_session"] = True
+                fault = None
+            if fault is not None:
+                exchange.rules = (f"FAULT:{fault.kind}#{fault.id}",)
+                await self._answer_fault(fault.kind, fault, channel, exchange, note, started, send)
+                return
+            status, headers, payload = await self._call(scope, raw)
+        exchange.status = status
+        exchange.response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+        exchange.response_body = payload
+        self._annotate(exchange, note, started)
+        try:
+            await self.state.store.record(exchange)
+        except Exception as exc:  # never acknowledge what is not stored
+            status, headers = 503, [(b"content-type", JSON.encode())]
+            payload = error_body(channel, f"evidence store unavailable: {type(exc).__name__}")
+        await send({"type": "http.response.start", "status": status, "headers": _with_length(headers, payload)})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _call(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                await asyncio.sleep(3600)  # nobody waits on a second receive after a full body
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, replay, capture)
+        return status, headers, b"".join(chunks)
+
+    async def _answer_fault(
+        self, kind: str, fault: Any, channel: str, exchange: Exchange, note: ExchangeNote, started: float, send: Send
+    ) -> None:
+        if kind == "http_status":
+            status, payload = fault.status, error_body(channel, fault.message)
+        elif kind == "error_code":
+            status, payload = 200, error_body(channel, fault.message, fault.error_code)
+        else:  # drop
+            status, payload = 200, b""
+        exchange.status = None if kind == "drop" else status
+        exchange.response_body = payload
+        exchange.error = "connection dropped by fault" if kind == "drop" else None
+        self._annotate(exchange, note, started)
+        await self.state.store.record(exchange)
+        headers = [(b"content-type", JSON.encode())]
+        if kind == "drop":
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [*headers, (b"content-length", b"1000")]}
+            )
+            raise DroppedByFault("connection dropped by an injected fault")
+        await send({"type": "http.response.start", "status": status, "headers": _with_length(headers, payload)})
+        await send({"type": "http.response.body", "body": payload})
+
+    @staticmethod
+    def _annotate(exchange: Exchange, note: ExchangeNote, started: float) -> None:
+        exchange.service = note.service
+        exchange.ma_ho_so = tuple(note.ma_ho_so)
+        exchange.ma_tham_chieu = note.ma_tham_chieu
+        exchange.verdict = note.verdict
+        exchange.rules = exchange.rules + tuple(note.rules)
+        exchange.duration_ms = (time.perf_counter() - started) * 1000
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], payload: bytes) -> list[tuple[bytes, bytes]]:
+    return [*headers, (b"content-length", str(len(payload)).encode())]
+
+
+def _peek_json(raw: bytes, headers: dict[str, str]) -> Any:
+    if not raw or "json" not in headers.get("content-type", "application/json"):
+        return _NOT_JSON
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _NOT_JSON
+
+
+def parsed_json(scope_state: dict[str, Any]) -> tuple[bool, Any]:
+    """(True, value) when the middleware could parse the body as JSON."""
+    value = scope_state.get(PARSED_KEY, _NOT_JSON)
+    return (value is not _NOT_JSON), (None if value is _NOT_JSON else value)
+
+
+def _service_of(path: str, parsed: Any) -> str | None:
+    if path.startswith("/dvcqg/adapter/"):
+        return path.rsplit("/", 1)[-1] or None
+    if isinstance(parsed, dict):
+        service = parsed.get("service") if path.startswith("/dvcqg") else parsed.get("LoaiBanTin")
+        return service if isinstance(service, str) else None
+    return None
+
+
+ChannelFactory = Callable[[MockState], tuple[Any, list[BaseRoute]]]
+
+
+class MockApp(EvidenceMiddleware):
+    """The ASGI application; `mock` is its shared state (config, store, faults, channel states)."""
+
+    def __init__(self, app: Starlette, state: MockState) -> None:
+        super().__init__(app, state)
+        self.mock = state
+        self.inner = app
+
+
+def create_app(config: MockConfig | None = None, store: EvidenceStore | None = None) -> MockApp:
+    """Build the mock. The store defaults to the configured URL (in-memory SQLite by default)."""
+    from mock_portal import admin
+    from mock_portal.channels import CHANNELS
+
+    config = config or MockConfig()
+    faults = FaultEngine()
+    if config.faults_file:
+        for raw in load_fault_file(config.faults_file):
+            faults.add(raw)
+    state = MockState(config=config, store=store or open_store(config.store), faults=faults)
+    routes: list[BaseRoute] = []
+    for name, factory in CHANNELS.items():
+        channel_state, channel_routes = factory(state)
+        state.channels[name] = channel_state
+        routes += channel_routes
+    routes += admin.routes(state)
+    return MockApp(Starlette(routes=routes), state)
