@@ -112,7 +112,24 @@ def routes(state: MockState) -> list[BaseRoute]:
 
         return _Json(compute_kpi(state))
 
+    async def openapi(request: Request) -> Response:
+        from mock_portal.openapi import build
+
+        return _Json(build(state.config.base_url))
+
+    async def schema_file(request: Request) -> Response:
+        from harness.specs.paths import schema_root
+
+        root = schema_root().resolve()
+        target = (root / request.path_params["path"]).resolve()
+        if root not in target.parents or not target.is_file() or target.suffix not in (".json", ".xsd"):
+            return _Json({"error": "not_found", "message": "no such schema file"}, 404)
+        media = "application/schema+json" if target.suffix == ".json" else "application/xml"
+        return Response(target.read_bytes(), media_type=media)
+
     return [
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/schemas/{path:path}", schema_file, methods=["GET"]),
         Route("/_admin/health", health, methods=["GET"]),
         Route("/_admin/exchanges", exchanges, methods=["GET"]),
         Route("/_admin/exchanges.ndjson", export, methods=["GET"]),

@@ -8,6 +8,7 @@ after the evidence row is committed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -30,6 +31,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PARSED_KEY = "parsed_json"
+EVIDENCE_READS = ("/_admin/exchanges",)
 _NOT_JSON = object()
 
 
@@ -105,6 +107,13 @@ class EvidenceMiddleware:
         exchange.status = status
         exchange.response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
         exchange.response_body = payload
+        if path.startswith(EVIDENCE_READS):
+            # Reading the evidence is itself recorded, but not its copy of the evidence: storing it would
+            # make every later export contain every earlier one.
+            exchange.response_body = b""
+            exchange.response_headers["x-evidence-body"] = (
+                f"omitted: {len(payload)} bytes, sha256 {hashlib.sha256(payload).hexdigest()}"
+            )
         self._annotate(exchange, note, started)
         try:
             await self.state.store.record(exchange)

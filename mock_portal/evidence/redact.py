@@ -98,7 +98,11 @@ def redact_url(url: str) -> str:
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+    """Credentials headers masked; redirect targets keep their path but lose codes and tokens."""
+    return {
+        k: (MASK if k.lower() in SECRET_HEADERS else redact_url(v) if k.lower() == "location" else v)
+        for k, v in headers.items()
+    }
 
 
 def redact_exchange(exchange: Exchange) -> Exchange:

@@ -353,7 +353,8 @@ class EvidenceStore:
         limit: int,
     ) -> Callable[[_Backend], list[Exchange]]:
         p = self._backend.placeholder
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         for column, value in (("service", service), ("ma_tham_chieu", ma_tham_chieu), ("channel", channel)):
             if value is not None:
                 where.append(f"{column} = {p}")
@@ -391,7 +392,7 @@ class EvidenceStore:
 
     async def query_async(self, **filters: Any) -> list[Exchange]:
         limit = filters.pop("limit", 1000)
-        return await self._run_async(
+        found: list[Exchange] = await self._run_async(
             self._select(
                 filters.get("service"),
                 filters.get("ma_ho_so"),
@@ -402,6 +403,7 @@ class EvidenceStore:
                 limit,
             )
         )
+        return found
 
     def iter_all(self, batch: int = 500) -> Iterator[Exchange]:
         after: int | None = 0
@@ -414,6 +416,10 @@ class EvidenceStore:
 
     def count(self) -> int:
         return int(self._run_sync(lambda b: b.query("SELECT COUNT(*) FROM exchanges", [])[0][0]))
+
+    def clear(self) -> None:
+        """Delete every exchange (tests and `POST /_admin/reset`)."""
+        self._run_sync(lambda b: b.execute("DELETE FROM exchanges"))
 
     async def reset_async(self) -> None:
         await self._run_async(lambda b: b.execute("DELETE FROM exchanges"))

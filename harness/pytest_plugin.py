@@ -1,0 +1,58 @@
+"""pytest plugin (entry point `dvc_harness`): fixtures for the mock national portal.
+
+- `dvc_mock_server`: the mock over real HTTP on a free loopback port (session scope); `.url`.
+- `dvc_mock_inprocess`: the same application without sockets (session scope), state reset per use.
+- `dvc_mock_respx`: a started respx router sending httpx traffic for the mock's URL to it.
+- `dvc_mock_responses`: a started `responses` mock doing the same for `requests`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def dvc_mock_server() -> Iterator[Any]:
+    from mock_portal.server import start_in_thread
+
+    mock = start_in_thread()
+    try:
+        yield mock
+    finally:
+        mock.stop()
+
+
+@pytest.fixture(scope="session")
+def _dvc_mock_inprocess_session() -> Iterator[Any]:
+    from mock_portal.testing import InProcessMock
+
+    mock = InProcessMock()
+    try:
+        yield mock
+    finally:
+        mock.close()
+
+
+@pytest.fixture
+def dvc_mock_inprocess(_dvc_mock_inprocess_session: Any) -> Any:
+    state = _dvc_mock_inprocess_session.app.mock
+    state.reset()
+    state.store.clear()
+    return _dvc_mock_inprocess_session
+
+
+@pytest.fixture
+def dvc_mock_respx(dvc_mock_inprocess: Any) -> Iterator[Any]:
+    router = dvc_mock_inprocess.respx_router()
+    with router:
+        yield router
+
+
+@pytest.fixture
+def dvc_mock_responses(dvc_mock_inprocess: Any) -> Iterator[Any]:
+    mock = dvc_mock_inprocess.responses_mock()
+    with mock:
+        yield mock

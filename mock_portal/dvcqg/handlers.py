@@ -1,0 +1,167 @@
+"""One function per DVCQG service: takes an accepted (authenticated, validated) call, answers the payload.
+
+Handlers raise `ChannelError` to refuse; they change state only when they answer success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mock_portal.dvcqg.errors import ChannelError
+from mock_portal.dvcqg.store import Caller, Received, text
+
+if TYPE_CHECKING:
+    from mock_portal.dvcqg.channel import DvcqgChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    channel: DvcqgChannel
+    caller: Caller
+    body: Any  # the envelope (dict), or the array of the adapter form
+    now: float
+
+
+Handler = Callable[[Call], dict[str, Any]]
+
+SYNCED_ANSWER_IDS = 900_000_000  # TRALOIID of answers the province synced: this + their arrival number
+
+
+def ok(message: str, result: Any = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"error_code": 0, "message": message}
+    if result is not None:
+        payload["result"] = result
+    return payload
+
+
+# --- writes -----------------------------------------------------------------------------------------
+
+
+def sync_dossiers(call: Call, items: list[dict[str, Any]], updating: bool, via: str) -> dict[str, Any]:
+    count = call.channel.dossiers.sync(items, updating=updating, caller=call.caller, now=call.now, via=via)
+    action = "Cập nhật" if updating else "Thêm mới"
+    return ok(f"Đồng bộ hồ sơ thành công ({action} {count} hồ sơ)")
+
+
+def sync_progress(call: Call, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    count = call.channel.dossiers.add_progress(steps, caller=call.caller)
+    return ok(f"Cập nhật tiến độ xử lý hồ sơ thành công ({count} bước)")
+
+
+def dong_bo_ho_so(call: Call) -> dict[str, Any]:
+    updating = text(call.body["isUpdating"]).capitalize() == "True"  # lenient: true, "true"
+    return sync_dossiers(call, call.body["data"], updating, "DongBoHoSoMC")
+
+
+def cap_nhat_tien_do(call: Call) -> dict[str, Any]:
+    return sync_progress(call, call.body["data"])
+
+
+def _store(message: str) -> Handler:
+    """A write service whose packets are kept as received (for KPI, reports and tests)."""
+
+    def handle(call: Call) -> dict[str, Any]:
+        body, caller = call.body, call.caller
+        call.channel.received.add(Received(body["service"], caller.madonvi, caller.account, call.now, body["data"]))
+        count = len(body["data"]) if isinstance(body["data"], list) else 1
+        return ok(f"{message} thành công ({count} bản ghi)")
+
+    return handle
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+
+def tra_cuu_ho_so(call: Call) -> dict[str, Any]:
+    record = call.channel.dossiers.get(text(call.body["mahoso"]))
+    return ok("Tra cứu hồ sơ thành công", [record.dossier] if record is not None else [])
+
+
+def lay_thu_tuc(call: Call) -> dict[str, Any]:
+    code = text(call.body["maTTHC"])
+    procedure = call.channel.catalogue.procedure(code)
+    if procedure is None:
+        raise ChannelError(
+            "not_found",
+            f"Thủ tục hành chính {code} không tồn tại trong CSDL quốc gia về TTHC "
+            f"(unknown procedure code; LayDanhSachTTHC lists the known ones)",
+            rules=("STATE:not_found",),
+        )
+    return ok("Lấy thông tin thủ tục thành công", [procedure.detail])
+
+
+def lay_danh_sach_tthc(call: Call) -> dict[str, Any]:
+    return ok("Lấy danh sách thủ tục thành công", call.channel.catalogue.summaries())
+
+
+def lay_danh_muc_co_quan(call: Call) -> dict[str, Any]:
+    return ok("Lấy danh mục cơ quan thành công", call.channel.catalogue.agencies)
+
+
+def lay_danh_muc_linh_vuc(call: Call) -> dict[str, Any]:
+    return ok("Lấy danh mục lĩnh vực thành công", call.channel.catalogue.fields)
+
+
+def lay_dvc(call: Call) -> dict[str, Any]:
+    return ok("Lấy danh sách dịch vụ công thành công", {"data": call.channel.catalogue.public_services()})
+
+
+def tra_cuu_tech_id(call: Call) -> dict[str, Any]:
+    """The TechID of the SSO test account with this CCCD or tax code, so SSO and DVCQG agree; any other
+    number gets a stable TechID of its own."""
+    number = text(call.body["mstorcmnd"])
+    try:
+        from mock_portal.sso.users import find_user
+    except ImportError:  # the SSO channel is optional
+        user = None
+    else:
+        user = find_user(number)
+    tech_id = user.tech_id if user is not None else call.channel.catalogue.tech_id(number)
+    return ok("Tra cứu thành công", [{"TECHNICALID": tech_id}])
+
+
+def hoi_dap_gui_tu_dvcqg(call: Call) -> dict[str, Any]:
+    items = call.channel.catalogue.questions_from_citizens(call.caller.province)
+    return ok("Lấy danh sách hỏi đáp thành công", items)
+
+
+def hoi_dap_bo_co_quan(call: Call) -> dict[str, Any]:
+    return ok("Lấy danh sách hỏi đáp thành công", list(call.channel.catalogue.from_agencies))
+
+
+def noi_dung_tra_loi(call: Call) -> dict[str, Any]:
+    raw = call.body["cauhoiid"]
+    question = raw if isinstance(raw, int) else int(text(raw)) if text(raw).isdigit() else 0  # lenient: "123"
+    answers = call.channel.catalogue.answers(question)
+    # answers the province synced (DongBoKetQuaHoiDapGuiTuDVCQG) become readable too
+    synced = (item for entry in call.channel.received.of("DongBoKetQuaHoiDapGuiTuDVCQG") for item in entry.data)
+    for number, item in enumerate(synced, 1):
+        if text(item.get("HOIDAPID")) == str(question):
+            answers.append({"TRALOIID": SYNCED_ANSWER_IDS + number, "NOIDUNGTRALOI": text(item.get("NOIDUNGTRALOI"))})
+    return ok("Lấy nội dung trả lời thành công", answers)
+
+
+# service → (endpoint, handler); the share endpoint serves the dictionaries (dvcqg-interfaces §2.2)
+SERVICES: dict[str, tuple[str, Handler]] = {
+    "DongBoHoSoMC": ("integration", dong_bo_ho_so),
+    "CapNhatTienDoHoSoMC": ("integration", cap_nhat_tien_do),
+    "DongBoTrangThaiHoSo": ("integration", _store("Đồng bộ trạng thái hồ sơ")),
+    "DongBoDanhGia": ("integration", _store("Đồng bộ kết quả đánh giá")),
+    "DongBoThongKeHoSo": ("integration", _store("Đồng bộ thống kê hồ sơ")),
+    "DongBoHoiDap": ("integration", _store("Đồng bộ hỏi đáp")),
+    "DongBoKetQuaHoiDapGuiTuDVCQG": ("integration", _store("Đồng bộ kết quả trả lời hỏi đáp")),
+    "TraCuuHoSo": ("integration", tra_cuu_ho_so),
+    "LayThuTuc": ("integration", lay_thu_tuc),
+    "LayDVC": ("integration", lay_dvc),
+    "LayDanhSachHoiDapGuiTuDVCQG": ("integration", hoi_dap_gui_tu_dvcqg),
+    "LayDanhSachHoiDapBoCoQuan": ("integration", hoi_dap_bo_co_quan),
+    "LayNoiDungTraLoiTheoCauHoi": ("integration", noi_dung_tra_loi),
+    "LayDanhSachTTHC": ("share", lay_danh_sach_tthc),
+    "LayDanhMucCoQuan": ("share", lay_danh_muc_co_quan),
+    "LayDanhMucLinhVuc": ("share", lay_danh_muc_linh_vuc),
+    "TraCuuTechID": ("share", tra_cuu_tech_id),
+}
+
+ADAPTER_SERVICES = ("DongBoHoSoMC", "CapNhatTienDoHoSoMC")

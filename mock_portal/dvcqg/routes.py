@@ -1,0 +1,350 @@
+"""HTTP surface of the DVCQG channel (PRODUCT.md "Mock portal HTTP surface"; dvcqg-interfaces §2, §6).
+
+Every answer is the national envelope {error_code, message[, result | session]}. Refusals are HTTP 200
+with error_code != 0, as the real portal answers (clients test error_code, not the status); only a wrong
+method or path gets 405/404, and a bug of the mock 500, still in the envelope. Each request tells the
+evidence recorder its service, dossier codes, verdict and rule IDs through `request.state.note`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from harness import get_validator
+from mock_portal._errors import JSON
+from mock_portal.app import PARSED_KEY, parsed_json
+from mock_portal.dvcqg.channel import DvcqgChannel
+from mock_portal.dvcqg.errors import ChannelError, violations_message
+from mock_portal.dvcqg.handlers import ADAPTER_SERVICES, SERVICES, Call, sync_dossiers, sync_progress
+from mock_portal.dvcqg.sessions import Session
+from mock_portal.dvcqg.store import Caller
+from mock_portal.notes import ExchangeNote
+
+log = logging.getLogger("mock_portal.dvcqg")
+
+AGENCY_CODE = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")
+ENVELOPE_KEYS = ("session", "madonvi", "service")
+POST_PATHS = ("/dvcqg/auth", "/dvcqg/integration", "/dvcqg/share")
+_MAX_NOTED_CODES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The request body as JSON, or why it is not."""
+
+    parsed: bool
+    value: Any
+    problem: str
+
+    def require(self) -> Any:
+        if not self.parsed:
+            raise ChannelError("invalid", self.problem, rules=("QCVN120-STRUCTURE",), verdict="invalid")
+        return self.value
+
+
+Work = Callable[[Request, ExchangeNote, Body], dict[str, Any]]
+
+
+def build_routes(channel: DvcqgChannel) -> list[BaseRoute]:
+    endpoints = _Endpoints(channel)
+    return [
+        Route("/dvcqg/auth", endpoints.run(endpoints.auth), methods=["POST"]),
+        Route("/dvcqg/integration", endpoints.run(endpoints.enveloped("integration")), methods=["POST"]),
+        Route("/dvcqg/share", endpoints.run(endpoints.enveloped("share")), methods=["POST"]),
+        Route("/dvcqg/adapter/{service}", endpoints.run(endpoints.adapter), methods=["POST"]),
+        # 404/405 in the envelope instead of Starlette's plain text
+        Route("/dvcqg/{rest:path}", endpoints.fallback, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+    ]
+
+
+class _Endpoints:
+    def __init__(self, channel: DvcqgChannel) -> None:
+        self.channel = channel
+
+    def run(self, work: Work) -> Callable[[Request], Awaitable[Response]]:
+        """The Starlette endpoint: read the body, do the work, answer in the envelope, brief the recorder."""
+        channel = self.channel
+
+        async def endpoint(request: Request) -> Response:
+            note = _note(request)
+            body = await _read_body(request)
+            try:
+                payload = work(request, note, body)
+            except ChannelError as exc:
+                payload = {"error_code": channel.codes[exc.kind], "message": exc.message}
+                note.rules.extend(rule for rule in exc.rules if rule not in note.rules)
+                if exc.verdict is not None:
+                    note.verdict = exc.verdict
+            except Exception as exc:  # a bug of the mock: say so in the envelope, never a traceback
+                log.exception("DVCQG channel failed on %s", request.url.path)
+                message = f"Lỗi nội bộ của Cổng DVCQG mock / internal error of the mock: {type(exc).__name__}"
+                return _json({"error_code": channel.codes["invalid"], "message": message}, 500)
+            return _json(payload)
+
+        return endpoint
+
+    # --- POST /dvcqg/auth ---------------------------------------------------------------------------
+
+    def auth(self, request: Request, note: ExchangeNote, body: Body) -> dict[str, Any]:
+        note.service = "auth"
+        value = body.require()
+        if not isinstance(value, dict):
+            raise ChannelError(
+                "invalid",
+                'Gói tin phải là đối tượng JSON {"username", "password"} / the body must be a JSON object',
+                rules=("QCVN120-AUTH",),
+                verdict="invalid",
+            )
+        self._validate("auth", value, None, note)
+        account = self.channel.account(value["username"], value["password"])
+        if account is None:
+            raise ChannelError(
+                "auth",
+                "Tên đăng nhập hoặc mật khẩu không đúng / wrong username or password",
+                rules=("AUTH:rejected",),
+            )
+        session = self.channel.sessions.issue(account)
+        return {"error_code": 0, "message": "Lấy phiên làm việc thành công", "session": session.token}
+
+    # --- POST /dvcqg/integration, /dvcqg/share ------------------------------------------------------
+
+    def enveloped(self, endpoint: str) -> Work:
+        def work(request: Request, note: ExchangeNote, body: Body) -> dict[str, Any]:
+            value = body.require()
+            if not isinstance(value, dict):
+                raise ChannelError(
+                    "invalid",
+                    "Gói tin phải là đối tượng JSON {session, madonvi, service, ...} / the body must be a JSON object",
+                    rules=("QCVN120-ENVELOPE",),
+                    verdict="invalid",
+                )
+            note.ma_ho_so = _dossier_codes(value)
+            service = value.get("service")
+            if isinstance(service, str) and service:
+                note.service = service
+            missing = [k for k in ENVELOPE_KEYS if not isinstance(value.get(k), str) or not value[k]]
+            if missing:
+                raise ChannelError(
+                    "invalid",
+                    f"Thiếu trường bắt buộc của gói tin: {', '.join(missing)} "
+                    f"(missing or empty envelope key(s); every call carries session, madonvi, service)",
+                    rules=("QCVN120-ENVELOPE",),
+                    verdict="invalid",
+                )
+            session = self._session(request, value["session"])
+            madonvi = value["madonvi"]
+            self._check_agency(madonvi, session.province, "madonvi")
+            route = SERVICES.get(value["service"])
+            if route is None:
+                here = sorted(name for name, (where, _) in SERVICES.items() if where == endpoint)
+                raise ChannelError(
+                    "invalid",
+                    f"Dịch vụ {value['service']!r} không tồn tại / unknown service; "
+                    f"/dvcqg/{endpoint} phục vụ / serves: {', '.join(here)}",
+                    rules=("QCVN120-ENVELOPE",),
+                    verdict="invalid",
+                )
+            where, handler = route
+            if where != endpoint:
+                raise ChannelError(
+                    "invalid",
+                    f"Dịch vụ {value['service']} được cung cấp qua /dvcqg/{where}, không qua /dvcqg/{endpoint} "
+                    f"(use the {where} endpoint)",
+                    rules=("QCVN120-ENVELOPE",),
+                    verdict="invalid",
+                )
+            self._validate(value["service"], value, madonvi, note)
+            caller = Caller(session.username, session.province, madonvi, "integration")
+            return handler(Call(self.channel, caller, value, self.channel.now()))
+
+        return work
+
+    def _session(self, request: Request, token: str) -> Session:
+        if request.scope.get("state", {}).get("expire_session"):
+            self.channel.sessions.expire(token)
+        session, status = self.channel.sessions.lookup(token)
+        if session is None:
+            why = "không hợp lệ hoặc đã hết hạn / unknown session"
+            if status == "expired":
+                why = "đã hết hạn / session expired"
+            raise ChannelError(
+                "session",
+                f"Phiên làm việc {why}; lấy phiên mới qua /dvcqg/auth (authenticate again)",
+                rules=(f"SESSION:{status}",),
+            )
+        return session
+
+    def _check_agency(self, code: str, province: str, key: str) -> None:
+        _check_agency_format(code, key)
+        if code[-3:] != province:
+            raise ChannelError(
+                "forbidden",
+                f"Đơn vị {code} không thuộc tỉnh/bộ {province} của tài khoản tích hợp "
+                f"({key} is not an agency of the account's province or ministry {province})",
+                rules=("STATE:forbidden",),
+            )
+
+    def _validate(self, type_name: str, packet: Any, agency: str | None, note: ExchangeNote) -> None:
+        result = get_validator(type_name, self.channel.profile).validate(packet, agency=agency)
+        if result.valid:
+            note.verdict = "valid"
+            return
+        rules = list(dict.fromkeys(v.rule for v in result.violations))
+        raise ChannelError("invalid", violations_message(result.violations), rules=rules, verdict="invalid")
+
+    # --- POST /dvcqg/adapter/{service} (LGSP proxy: bare array, no session) -------------------------
+
+    def adapter(self, request: Request, note: ExchangeNote, body: Body) -> dict[str, Any]:
+        service = request.path_params["service"]
+        note.service = service
+        if service not in ADAPTER_SERVICES:
+            raise ChannelError(
+                "invalid",
+                f"Dạng adapter chỉ hỗ trợ {', '.join(ADAPTER_SERVICES)}, không hỗ trợ {service!r} "
+                f"(unknown adapter service; other services use /dvcqg/integration)",
+                rules=("QCVN120-ADAPTER",),
+                verdict="invalid",
+            )
+        value = body.require()
+        if not isinstance(value, list):
+            raise ChannelError(
+                "invalid",
+                f"Dạng adapter nhận một mảng JSON [...] các {'hồ sơ' if service == 'DongBoHoSoMC' else 'bước xử lý'} "
+                f"(the adapter form takes a bare JSON array, no envelope)",
+                rules=("QCVN120-ADAPTER",),
+                verdict="invalid",
+            )
+        note.ma_ho_so = _dossier_codes(value)
+        agency = request.query_params.get("MaDinhDanhDV", "")
+        if not agency:
+            raise ChannelError(
+                "invalid",
+                "Thiếu tham số MaDinhDanhDV (mã định danh đơn vị) / missing query parameter MaDinhDanhDV",
+                rules=("QCVN120-ADAPTER",),
+                verdict="invalid",
+            )
+        _check_agency_format(agency, "MaDinhDanhDV")
+        account = self.channel.province_account(agency[-3:])
+        if account is None:
+            configured = ", ".join(sorted({a.province for a in self.channel.state.config.accounts}))
+            raise ChannelError(
+                "forbidden",
+                f"Không có tài khoản tích hợp nào của {agency[-3:]} cho đơn vị {agency} (MaDinhDanhDV is not an "
+                f"agency of a configured account's province or ministry; configured: {configured})",
+                rules=("STATE:forbidden",),
+            )
+        flag = ""
+        if service == "DongBoHoSoMC":
+            flag = request.query_params.get("isUpdating", "")
+            if self.channel.profile == "lenient":
+                flag = flag.capitalize()
+            if flag not in ("True", "False"):
+                raise ChannelError(
+                    "invalid",
+                    f'Tham số isUpdating phải là "True" hoặc "False", nhận được {flag!r} '
+                    f"(isUpdating query parameter: True to update, False to insert)",
+                    rules=("QCVN120-BOOL-STRING",),
+                    verdict="invalid",
+                )
+        self._validate(f"adapter.{service}", value, agency, note)
+        caller = Caller(account.username, account.province, agency, "adapter")
+        call = Call(self.channel, caller, value, self.channel.now())
+        if service == "DongBoHoSoMC":
+            return sync_dossiers(call, value, flag == "True", "adapter.DongBoHoSoMC")
+        return sync_progress(call, value)
+
+    # --- anything else under /dvcqg -----------------------------------------------------------------
+
+    async def fallback(self, request: Request) -> Response:
+        path = request.url.path
+        known = path in POST_PATHS or (path.startswith("/dvcqg/adapter/") and path.count("/") == 3)
+        if known and request.method != "POST":
+            message = f"{path} chỉ nhận phương thức POST / method {request.method} not allowed, use POST"
+            return _json({"error_code": self.channel.codes["invalid"], "message": message}, 405, {"Allow": "POST"})
+        message = (
+            f"Không có địa chỉ {path} / no such endpoint; the national portal serves POST /dvcqg/auth, "
+            f"/dvcqg/integration, /dvcqg/share and /dvcqg/adapter/{{DongBoHoSoMC|CapNhatTienDoHoSoMC}}"
+        )
+        return _json({"error_code": self.channel.codes["invalid"], "message": message}, 404)
+
+
+def _check_agency_format(code: str, key: str) -> None:
+    if not AGENCY_CODE.match(code):
+        raise ChannelError(
+            "invalid",
+            f"{key} {code!r} không đúng định dạng mã định danh cơ quan ddd.dd.dd.Xdd "
+            f"(agency identifier per QCVN 102, e.g. 000.00.00.H56)",
+            rules=("CODE-AGENCY",),
+            verdict="invalid",
+        )
+
+
+def _note(request: Request) -> ExchangeNote:
+    """The middleware's note; a fresh one when the app runs without it (in-process fixtures)."""
+    note = request.scope.setdefault("state", {}).get("note")
+    if not isinstance(note, ExchangeNote):
+        note = ExchangeNote()
+        request.scope["state"]["note"] = note
+    return note
+
+
+async def _read_body(request: Request) -> Body:
+    state = request.scope.get("state", {})
+    content_type = request.headers.get("content-type", "application/json")
+    if PARSED_KEY in state:
+        parsed, value = parsed_json(state)
+        if parsed:
+            return Body(True, value, "")
+        raw = await request.body()
+    else:  # no middleware in front of us
+        raw = await request.body()
+        if raw and "json" in content_type:
+            try:
+                return Body(True, orjson.loads(raw), "")
+            except orjson.JSONDecodeError:
+                pass
+    if not raw:
+        problem = "Nội dung yêu cầu rỗng; gửi một gói tin JSON / empty body: send a JSON packet"
+    elif "json" not in content_type:
+        problem = (
+            f"Content-Type phải là application/json, nhận được {content_type!r} / send Content-Type: application/json"
+        )
+    else:
+        problem = "Nội dung không phải JSON hợp lệ (UTF-8) / the body is not valid JSON"
+    return Body(False, None, problem)
+
+
+def _dossier_codes(value: Any) -> list[str]:
+    """MaHoSo values a packet carries, for the evidence row (dossiers, steps, TraCuuHoSo, TTKM status)."""
+    if isinstance(value, list):
+        items: list[Any] = value
+    elif isinstance(value, dict):
+        if isinstance(value.get("mahoso"), str):
+            return [value["mahoso"]]
+        data = value.get("data")
+        items = data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+    else:
+        return []
+    codes: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, dict):
+            for key in ("MaHoSo", "MaHoSoDonVi"):
+                code = item.get(key)
+                if isinstance(code, str) and code:
+                    codes[code] = None
+        if len(codes) >= _MAX_NOTED_CODES:
+            break
+    return list(codes)
+
+
+def _json(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type=JSON, headers=headers)

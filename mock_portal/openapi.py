@@ -1,0 +1,286 @@
+"""The mock's OpenAPI 3.1 document, built from the schema files (never a hand-written copy of a packet).
+
+Each packet schema appears under `components/schemas` with its `$ref`s inlined (so any OpenAPI tool can
+use it offline) and `x-schema-file` naming the source file, which the mock also serves under /schemas/.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jsonschema_rs
+
+from harness.specs import load_catalogue, load_store
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+@cache
+def component(type_name: str) -> tuple[str, dict[str, Any]]:
+    store = load_store()
+    ptype = load_catalogue().packet_type(type_name)
+    schema = store.by_id(store.id_for_path(ptype.schema))
+    registry = jsonschema_rs.Registry([(sid, store.by_id(sid)) for sid in store.ids()])
+    inlined: dict[str, Any] = jsonschema_rs.dereference(schema, registry=registry)
+    inlined = {k: v for k, v in inlined.items() if k not in ("$schema", "$id")}
+    inlined["x-schema-file"] = f"/schemas/{ptype.schema}"
+    return type_name.replace(".", "_"), inlined
+
+
+def _body(type_name: str, media: str = JSON) -> dict[str, Any]:
+    name, _ = component(type_name)
+    return {"required": True, "content": {media: {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+
+
+def _reply(type_name: str, description: str = "answer in the channel's envelope") -> dict[str, Any]:
+    name, _ = component(type_name)
+    return {
+        "200": {"description": description, "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{name}"}}}}
+    }
+
+
+def _plain(description: str, media: str = JSON) -> dict[str, Any]:
+    return {"200": {"description": description, "content": {media: {"schema": {}}}}}
+
+
+def _form(fields: dict[str, str], required: list[str]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": {k: {"type": "string", "description": v} for k, v in fields.items()},
+                    "required": required,
+                }
+            }
+        },
+    }
+
+
+def build(base_url: str) -> dict[str, Any]:
+    catalogue = load_catalogue()
+    share = {"LayDanhMucCoQuan", "LayDanhMucLinhVuc", "LayDanhSachTTHC", "TraCuuTechID"}
+    services = sorted(
+        t.name for t in catalogue.types.values() if t.family == "dvcqg" and t.detect.get("service") == t.name
+    )
+    integration_services = [s for s in services if s not in share]
+    post = "post"
+    paths: dict[str, Any] = {
+        "/dvcqg/auth": {
+            post: {
+                "summary": "DVCQG session (dvcqg-interfaces §2.1)",
+                "requestBody": _body("auth"),
+                "responses": _reply("auth.reply"),
+            }
+        },
+        "/dvcqg/integration": {
+            post: {
+                "summary": "DVCQG integration endpoint: {session, madonvi, service, ...}",
+                "description": "Services: "
+                + ", ".join(integration_services)
+                + ". Each service's body is the component of the same name.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "oneOf": [
+                                    {"$ref": f"#/components/schemas/{component(s)[0]}"} for s in integration_services
+                                ]
+                            }
+                        }
+                    },
+                },
+                "responses": _reply("reply"),
+            }
+        },
+        "/dvcqg/share": {
+            post: {
+                "summary": "DVCQG share endpoint (catalogues): " + ", ".join(sorted(share)),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "oneOf": [{"$ref": f"#/components/schemas/{component(s)[0]}"} for s in sorted(share)]
+                            }
+                        }
+                    },
+                },
+                "responses": _reply("reply"),
+            }
+        },
+        "/dvcqg/adapter/{service}": {
+            post: {
+                "summary": "LGSP adapter form: a JSON array, agency and isUpdating as query parameters",
+                "parameters": [
+                    {
+                        "name": "service",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["DongBoHoSoMC", "CapNhatTienDoHoSoMC"]},
+                    },
+                    {"name": "MaDinhDanhDV", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "isUpdating",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": ["True", "False"]},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "oneOf": [
+                                    {"$ref": f"#/components/schemas/{component('adapter.DongBoHoSoMC')[0]}"},
+                                    {"$ref": f"#/components/schemas/{component('adapter.CapNhatTienDoHoSoMC')[0]}"},
+                                ]
+                            }
+                        }
+                    },
+                },
+                "responses": _reply("reply"),
+            }
+        },
+        "/payment/init": {
+            post: {
+                "summary": "Start a transaction (§11.1 a)",
+                "requestBody": _body("payment.INIT"),
+                "responses": _reply("payment.INIT.reply"),
+            }
+        },
+        "/payment/query": {
+            post: {
+                "summary": "Transaction status (§11.1 c)",
+                "requestBody": _body("payment.QUERY"),
+                "responses": _reply("payment.QUERY.reply"),
+            }
+        },
+        "/payment/getbill": {
+            post: {
+                "summary": "E-receipt (§11.1 d)",
+                "requestBody": _body("payment.GET_BILL"),
+                "responses": _reply("payment.GET_BILL.reply"),
+            }
+        },
+        "/payment/pay/{MaThamChieu}": {
+            "get": {
+                "summary": "Pay page for a person (choose the outcome)",
+                "parameters": [{"name": "MaThamChieu", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _plain("HTML page", "text/html"),
+            }
+        },
+        "/sso/.well-known/openid-configuration": {
+            "get": {"summary": "OIDC discovery", "responses": _plain("discovery document")}
+        },
+        "/sso/jwks": {"get": {"summary": "RS256 public keys", "responses": _plain("JWK set")}},
+        "/sso/oauth2/authorize": {
+            "get": {
+                "summary": "Authorization endpoint (login page; login_hint logs a test user in directly)",
+                "parameters": [
+                    {
+                        "name": n,
+                        "in": "query",
+                        "required": n in ("response_type", "client_id", "redirect_uri"),
+                        "schema": {"type": "string"},
+                    }
+                    for n in (
+                        "response_type",
+                        "client_id",
+                        "redirect_uri",
+                        "scope",
+                        "state",
+                        "nonce",
+                        "acr_values",
+                        "login_hint",
+                    )
+                ],
+                "responses": {
+                    "302": {"description": "redirect with code"},
+                    "200": {"description": "login page"},
+                    "400": {"description": "invalid request"},
+                },
+            }
+        },
+        "/sso/oauth2/token": {
+            post: {
+                "summary": "Token endpoint",
+                "requestBody": _form(
+                    {
+                        "grant_type": "authorization_code | refresh_token",
+                        "code": "",
+                        "redirect_uri": "",
+                        "client_id": "",
+                        "client_secret": "",
+                        "refresh_token": "",
+                    },
+                    ["grant_type"],
+                ),
+                "responses": {
+                    **_reply("sso.token.reply"),
+                    "400": {"description": "OAuth error"},
+                    "401": {"description": "client authentication failed"},
+                },
+            }
+        },
+        "/sso/oauth2/userinfo": {
+            "get": {"summary": "Claims of the DVCQG account (Bearer access token)", "responses": _reply("sso.userinfo")}
+        },
+        "/sso/oauth2/introspect": {
+            post: {
+                "summary": "RFC 7662",
+                "requestBody": _form({"token": "", "client_id": "", "client_secret": ""}, ["token"]),
+                "responses": _plain("introspection"),
+            }
+        },
+        "/sso/oauth2/revoke": {
+            post: {
+                "summary": "RFC 7009",
+                "requestBody": _form(
+                    {"token": "", "token_type_hint": "", "client_id": "", "client_secret": ""}, ["token"]
+                ),
+                "responses": _plain("revoked"),
+            }
+        },
+        "/sso/oidc/logout": {
+            "get": {
+                "summary": "RP-initiated logout",
+                "parameters": [
+                    {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                    for n in ("id_token_hint", "post_logout_redirect_uri", "state")
+                ],
+                "responses": {"302": {"description": "back to the client"}, "200": {"description": "logged out"}},
+            }
+        },
+    }
+    admin_paths = {
+        "/_admin/health": ("get", "Health"),
+        "/_admin/exchanges": ("get", "Evidence (redacted): ?service=&ma_ho_so=&ma_tham_chieu=&channel=&since=&limit="),
+        "/_admin/exchanges.ndjson": ("get", "Evidence export (redacted NDJSON)"),
+        "/_admin/kpi": ("get", "QĐ 766 indicators from what the SUT synced"),
+        "/_admin/reset": ("post", "Forget state (and evidence unless ?evidence=keep)"),
+    }
+    for path, (method, summary) in admin_paths.items():
+        paths[path] = {method: {"summary": summary, "security": [{"admin": []}], "responses": _plain(summary)}}
+    paths["/_admin/faults"] = {
+        m: {"summary": f"{m.upper()} fault rules", "security": [{"admin": []}], "responses": _plain("fault rules")}
+        for m in ("get", "post", "delete")
+    }
+    components = dict(component(name) for name in sorted(catalogue.types))
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "dvc-harness mock national portal",
+            "version": "1.0.0",
+            "description": "DVCQG integration API, national payment platform and SSO, as a test double. "
+            "Packet schemas are the project's de-facto QCVN 120 profile (schemas/README.md).",
+        },
+        "servers": [{"url": base_url}],
+        "paths": paths,
+        "components": {"schemas": components, "securitySchemes": {"admin": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,145 @@
+"""Payment packets: validation with the harness, checksums from the schemas' `x-checksum`, reply builders."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from harness import get_validator
+from harness.core.checksum import payment_checksum
+from harness.core.violations import Violation
+from harness.specs import load_catalogue, load_store
+from harness.validation.rules.payment import checksum_fields as schema_checksum_fields
+from mock_portal.payment import codes
+from mock_portal.payment.ledger import Transaction
+from mock_portal.payment.outcomes import IPN_FAILED, IPN_OK
+
+REPLY_TYPE = "PAY"  # LoaiBanTin of the platform's IPN and QUERY reply (as in the examples)
+CURRENCY = "VND"
+_MAX_LISTED = 8
+
+
+@cache
+def checksum_fields(type_name: str) -> tuple[str, ...]:
+    """The MaXacThuc field order of a packet type, read from its schema's `x-checksum`."""
+    store = load_store()
+    schema = store.by_id(store.id_for_path(load_catalogue().packet_type(type_name).schema))
+    found = schema_checksum_fields(schema)
+    if found is None:
+        raise LookupError(f"{type_name} has no x-checksum")
+    return tuple(found)
+
+
+def sign(packet: dict[str, Any], type_name: str, secret: str) -> dict[str, Any]:
+    packet["MaXacThuc"] = payment_checksum(packet, checksum_fields(type_name), secret)
+    return packet
+
+
+def validate(type_name: str, packet: Any, profile: str, secret: str) -> list[Violation]:
+    return list(get_validator(type_name, profile).validate(packet, secret=secret).violations)
+
+
+def describe(violations: list[Violation]) -> str:
+    """A MoTaLoi listing the violations: rule, JSON pointer and message."""
+    parts = [f"[{v.rule}] {v.pointer or '/'}: {v.message.split(' — ')[0]}" for v in violations[:_MAX_LISTED]]
+    if len(violations) > _MAX_LISTED:
+        parts.append(f"(+{len(violations) - _MAX_LISTED} lỗi khác)")
+    return "; ".join(parts)
+
+
+def error_code(violations: list[Violation], partner_ok: bool) -> str:
+    """The MaLoi of a rejected request: malformed first, then partner, then checksum."""
+    if any(v.rule != "PAY-CHECKSUM" for v in violations):
+        return codes.BAD_REQUEST
+    if not partner_ok:
+        return codes.UNKNOWN_PARTNER
+    return codes.BAD_CHECKSUM
+
+
+_ECHO_LIMITS = {"MaDoiTac": 50, "MaThamChieu": 255}
+
+
+def echo(request: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """Request fields worth echoing in an error reply: only values the reply's schema accepts."""
+    found: dict[str, Any] = {}
+    for key in keys:
+        value = request.get(key)
+        if not isinstance(value, str) or not value:
+            continue
+        if key == "ThoiGianGD" and not (len(value) == 14 and value.isdigit() and value.isascii()):
+            continue
+        if len(value) <= _ECHO_LIMITS.get(key, 10_000):
+            found[key] = value
+    return found
+
+
+def init_reply(transaction: Transaction, pay_url: str) -> dict[str, Any]:
+    return {
+        "MaLoi": codes.OK,
+        "MoTaLoi": codes.MEANINGS[codes.OK],
+        "MaDoiTac": transaction.partner,
+        "MaThamChieu": transaction.reference,
+        "UrlThanhToan": pay_url,
+        "MaGiaoDich": transaction.transaction_id,
+        "ThoiGianGD": transaction.init_time,
+    }
+
+
+def ipn(
+    transaction: Transaction, *, success: bool, transaction_id: str, time: str, bank: str, secret: str
+) -> dict[str, Any]:
+    packet: dict[str, Any] = {
+        "LoaiBanTin": REPLY_TYPE,
+        "MaLoi": IPN_OK if success else IPN_FAILED,
+        "MaDoiTac": transaction.partner,
+        "MaThamChieu": transaction.reference,
+        "SoTien": transaction.amount,
+        "MaTienTe": CURRENCY,
+        "MaGiaoDich": transaction_id,
+        "MaNganHang": bank,
+        "ThoiGianGD": time,
+        "ThongTinGiaoDich": transaction.description,
+    }
+    return sign(packet, "payment.IPN", secret)
+
+
+def query_reply(transaction: Transaction, secret: str) -> dict[str, Any]:
+    packet: dict[str, Any] = {
+        "MaLoi": codes.OK,
+        "MoTaLoi": codes.MEANINGS[codes.OK],
+        "LoaiBanTin": REPLY_TYPE,
+        "MaDoiTac": transaction.partner,
+        "MaThamChieu": transaction.reference,
+        "SoTien": transaction.amount,
+        "MaTienTe": CURRENCY,
+        "MaGiaoDich": transaction.transaction_id,
+        "MaNganHang": transaction.bank,
+        "ThoiGianGD": transaction.time,
+        "ThongTinGiaoDich": transaction.description,
+        "TrangThaiGD": transaction.state,
+    }
+    return sign(packet, "payment.QUERY.reply", secret)
+
+
+def query_error(request: dict[str, Any], code: str, message: str, secret: str) -> dict[str, Any]:
+    """A QUERY rejection still carries the reply's required fields (echoed) and its own checksum."""
+    packet = {"MaLoi": code, "MoTaLoi": message, **echo(request, "MaDoiTac", "MaThamChieu", "ThoiGianGD")}
+    return sign(packet, "payment.QUERY.reply", secret)
+
+
+def bill_reply(transaction: Transaction, receipt_b64: str, series: str) -> dict[str, Any]:
+    info = transaction.receipt_info
+    return {
+        "MaLoi": codes.OK,
+        "MoTaLoi": codes.MEANINGS[codes.OK],
+        "MaDoiTac": transaction.partner,
+        "MaThamChieu": transaction.reference,
+        "MaGiaoDich": transaction.transaction_id,
+        "SoTien": transaction.amount,
+        "ThoiGianGD": transaction.time,
+        "HoTenNguoiNop": str(info.get("HoTenNguoiNop", "")),
+        "NoiDungThanhToan": str(info.get("NoiDungThanhToan", "")),
+        "SoBienLai": transaction.receipt_number or "",
+        "KyHieuBienLai": series,
+        "BienLai": receipt_b64,
+    }
