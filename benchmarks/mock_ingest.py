@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "DongBoHoSoMC.extended.json"
 
-ECHO_APP = '''
+ECHO_APP = """
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,14 +36,14 @@ async def echo(request: Request) -> Response:
     return Response(await request.body(), media_type="application/json")
 
 app = Starlette(routes=[Route("/dvcqg/integration", echo, methods=["POST"])])
-'''
+"""
 
-MOCK_APP = '''
+MOCK_APP = """
 import os
 from mock_portal.app import create_app
 from mock_portal.config import MockConfig
 app = create_app(MockConfig(port=int(os.environ["BENCH_PORT"]), store=os.environ["BENCH_STORE"]))
-'''
+"""
 
 
 def free_port() -> int:
@@ -55,9 +55,27 @@ def free_port() -> int:
 
 
 def start_server(module_dir: str, module: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", f"{module}:app", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--log-level", "warning", "--no-access-log", "--lifespan", "off",
-               "--loop", "uvloop", "--http", "httptools"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"{module}:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--lifespan",
+        "off",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+    ]
     process = subprocess.Popen(command, cwd=module_dir, env={**os.environ, **env, "PYTHONPATH": f"{ROOT}:{module_dir}"})
     deadline = time.monotonic() + 20
     import socket
@@ -73,8 +91,10 @@ def start_server(module_dir: str, module: str, port: int, env: dict[str, str]) -
 
 
 def request_bytes(path: str, body: bytes) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -88,8 +108,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, body
 
 
-async def load(port: int, bodies: list[bytes], seconds: float, connections: int,
-               check: bool) -> tuple[int, list[float], int]:
+async def load(
+    port: int, bodies: list[bytes], seconds: float, connections: int, check: bool
+) -> tuple[int, list[float], int]:
     done = 0
     errors = 0
     latencies: list[float] = []
@@ -135,8 +156,9 @@ def dossier_bodies(session: str, count: int) -> list[bytes]:
         month = 1 + (index // (9999 * 28)) % 12
         sequence = 1 + index % 9999
         date = f"24{month:02d}{day:02d}"
-        body = (text.replace(dossier["MaHoSo"], f"000.00.31.H56-{date}-{sequence:04d}")
-                .replace(dossier["NgayTiepNhan"], f"20{date}091512"))
+        body = text.replace(dossier["MaHoSo"], f"000.00.31.H56-{date}-{sequence:04d}").replace(
+            dossier["NgayTiepNhan"], f"20{date}091512"
+        )
         bodies.append(body.encode())
     return bodies
 
@@ -190,12 +212,16 @@ def main() -> None:
     echo_rps = echo_done / args.seconds
     mock_rps = mock_done / args.seconds
     print(f"echo: {echo_rps:,.0f} req/s, p99 {p99(echo_lat):.2f} ms ({args.connections} connections)")
-    print(f"mock DongBoHoSoMC insert (validate + state + committed evidence): {mock_rps:,.0f} req/s, "
-          f"p99 {p99(mock_lat):.2f} ms, {mock_errors} non-success answers")
+    print(
+        f"mock DongBoHoSoMC insert (validate + state + committed evidence): {mock_rps:,.0f} req/s, "
+        f"p99 {p99(mock_lat):.2f} ms, {mock_errors} non-success answers"
+    )
     if mock_errors:
         print("warning: some answers were not error_code 0; the figure counts them", file=sys.stderr)
-    print(f"RESULT mock_rps={mock_rps:.0f} echo_rps={echo_rps:.0f} ratio={mock_rps / echo_rps:.2f} "
-          f"p99_ms={p99(mock_lat):.1f}")
+    print(
+        f"RESULT mock_rps={mock_rps:.0f} echo_rps={echo_rps:.0f} ratio={mock_rps / echo_rps:.2f} "
+        f"p99_ms={p99(mock_lat):.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import orjson
+
 from harness.core.errors import UsageError
 from mock_portal.dvcqg.errors import ChannelError, problems_message
 
@@ -123,8 +125,13 @@ class StatusChange:
 
 @dataclass(slots=True)
 class DossierRecord:
+    """One synced dossier. The latest object is kept serialised: thousands of parsed dossiers would be
+    millions of objects for the garbage collector to walk (long pauses under load); it is parsed back
+    only when read (TraCuuHoSo, KPI)."""
+
     code: str
-    dossier: dict[str, Any]  # the latest object synced, as sent
+    raw: bytes  # the latest object synced, as sent (orjson)
+    status: str
     province: str
     account: str
     madonvi: str
@@ -135,9 +142,34 @@ class DossierRecord:
     history: list[StatusChange] = field(default_factory=list)
     progress: list[dict[str, Any]] = field(default_factory=list)  # ordered by ThoiDiemXuLy
 
+    @classmethod
+    def from_object(
+        cls,
+        code: str,
+        dossier: dict[str, Any],
+        province: str,
+        account: str,
+        madonvi: str,
+        via: str,
+        first_synced: float,
+        last_synced: float,
+    ) -> DossierRecord:
+        return cls(
+            code,
+            orjson.dumps(dossier),
+            text(dossier.get("TrangThaiHoSo")),
+            province,
+            account,
+            madonvi,
+            via,
+            first_synced,
+            last_synced,
+        )
+
     @property
-    def status(self) -> str:
-        return text(self.dossier.get("TrangThaiHoSo"))
+    def dossier(self) -> dict[str, Any]:
+        value: dict[str, Any] = orjson.loads(self.raw)
+        return value
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,7 +224,8 @@ class DossierStore:
                         continue
                     staged[code] = DossierRecord(
                         code=code,
-                        dossier=item,
+                        raw=orjson.dumps(item),
+                        status=status,
                         province=caller.province,
                         account=caller.account,
                         madonvi=caller.madonvi,
@@ -216,7 +249,8 @@ class DossierStore:
                     history = [*history, StatusChange(status, now, via)]
                 staged[code] = replace(
                     current,
-                    dossier=item,
+                    raw=orjson.dumps(item),
+                    status=status,
                     account=caller.account,
                     madonvi=caller.madonvi,
                     via=via,

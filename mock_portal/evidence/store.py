@@ -285,7 +285,7 @@ class EvidenceStore:
         self._backend.close()
 
     def _flush(self, batch: list[_Job]) -> None:
-        rows = [_row(e) for job in batch for e in job.payload]
+        rows = [row for job in batch for row in job.payload]
         try:
             self._backend.execute_many(self._insert_sql, rows)
             self._backend.commit()
@@ -296,8 +296,7 @@ class EvidenceStore:
             return
         self.commits += 1
         self.rows += len(rows)
-        for job in batch:
-            job.done(None, None)
+        _settle_all(batch)
 
     def _call(self, job: _Job) -> None:
         try:
@@ -318,11 +317,14 @@ class EvidenceStore:
         def done(_result: Any, error: BaseException | None) -> None:
             loop.call_soon_threadsafe(_settle, future, None, error)
 
-        self._queue.put(_Job("insert", exchanges, done))
+        done.loop = loop  # type: ignore[attr-defined]
+        done.future = future  # type: ignore[attr-defined]
+
+        self._queue.put(_Job("insert", [_row(e) for e in exchanges], done))
         await future
 
     def record_sync(self, *exchanges: Exchange) -> None:
-        self._submit("insert", exchanges).result()
+        self._submit("insert", [_row(e) for e in exchanges]).result()
 
     def _submit(self, kind: str, payload: Any) -> Future[Any]:
         future: Future[Any] = Future()
@@ -427,6 +429,25 @@ class EvidenceStore:
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=10)
+
+
+def _settle_all(batch: list[_Job]) -> None:
+    """Resolve a committed batch: one call into each waiting event loop for all of its requests."""
+    by_loop: dict[int, tuple[asyncio.AbstractEventLoop, list[asyncio.Future[None]]]] = {}
+    for job in batch:
+        loop = getattr(job.done, "loop", None)
+        if loop is None:
+            job.done(None, None)
+            continue
+        by_loop.setdefault(id(loop), (loop, []))[1].append(job.done.future)  # type: ignore[attr-defined]
+    for loop, futures in by_loop.values():
+        loop.call_soon_threadsafe(_settle_many, futures)
+
+
+def _settle_many(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
 
 
 def _settle(future: asyncio.Future[None], result: None, error: BaseException | None) -> None:

@@ -141,7 +141,7 @@ def test_every_indicator_cites_its_rule(kpi: dict[str, Any]) -> None:
 
 
 def test_end_time_prefers_the_progress_steps_by_status_priority() -> None:
-    record = DossierRecord(
+    record = DossierRecord.from_object(
         "X",
         dossier(9, "10", NgayKetThucXuLy="20240320100000", NgayTra="20240321000000"),
         "H56",
@@ -159,7 +159,7 @@ def test_end_time_prefers_the_progress_steps_by_status_priority() -> None:
 
 
 def test_withdrawn_and_undated_dossiers() -> None:
-    withdrawn = DossierRecord(
+    withdrawn = DossierRecord.from_object(
         "W",
         dossier(10, "7", NgayKetThucXuLy="20240320100000"),
         "H56",
@@ -170,7 +170,7 @@ def test_withdrawn_and_undated_dossiers() -> None:
         0.0,
     )
     assert on_time_verdict(withdrawn) is None
-    undated = DossierRecord(
+    undated = DossierRecord.from_object(
         "U",
         dossier(11, "9", NgayKetThucXuLy="20240320100000", NgayHenTra=""),
         "H56",
@@ -193,6 +193,6 @@ def test_empty_mock_has_no_ratios() -> None:
 def test_loosely_typed_values_accepted_by_the_lenient_profile_count_as_their_strings() -> None:
     item = dossier(12, "9", NgayKetThucXuLy="20240320100000", KenhThucHien=2, HoSoCoThanhPhanSoHoa=True,
                    TaiKhoanDuocXacThucVoiVNeID=1, DanhSachLePhi=fee("1000"), DuocThanhToanTrucTuyen=2.0)  # fmt: skip
-    record = DossierRecord("L", item, "H56", "demo", "000.00.00.H56", "DongBoHoSoMC", 0.0, 0.0)
+    record = DossierRecord.from_object("L", item, "H56", "demo", "000.00.00.H56", "DongBoHoSoMC", 0.0, 0.0)
     result = indicators([record])
     assert [result[k]["numerator"] for k in ("on_time", "online", "digitised", "online_payment", "vneid")] == [1] * 5
