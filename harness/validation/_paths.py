@@ -92,6 +92,17 @@ class Trie:
 _MISSING = object()
 
 
+def typed_value_walker(
+    store: SchemaStore, root: Located, predicates: dict[str, Callable[[Any], bool]]
+) -> Callable[[Any], list[tuple[Path, Any, str]]] | None:
+    """A compiled walk over every value typed by one of the predicates' `$defs` names, returning the
+    values a predicate rejects; None when the packet type has no such values."""
+    trie = Trie()
+    for template, name in typed_templates(store, root, frozenset(predicates)):
+        trie.add(template, name)
+    return trie.compile(predicates) if trie else None
+
+
 def typed_templates(store: SchemaStore, root: Located, def_names: frozenset[str]) -> list[tuple[tuple[str, ...], str]]:
     """(template, def name) for every place in a packet whose schema is a `$ref` to one of `def_names`."""
     found: list[tuple[tuple[str, ...], str]] = []

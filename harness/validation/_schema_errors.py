@@ -7,6 +7,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
+from harness.core.jsontypes import json_type
 from harness.core.violations import Violation, json_pointer
 from harness.specs.catalogue import Catalogue
 from harness.specs.store import Located, SchemaStore
@@ -29,22 +30,6 @@ def show(value: Any) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
     return str(value)
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 class ErrorLabeller:
@@ -110,7 +95,7 @@ def _detail(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
     if keyword == "type":
         expected = error.validator_value
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
-        return [(path, f"{field}got {_json_type(value)} {show(value)}, expected a JSON {wanted}")]
+        return [(path, f"{field}got {json_type(value)} {show(value)}, expected a JSON {wanted}")]
     if keyword == "pattern":
         return [(path, f"{field}{show(value)} does not have the required form {error.validator_value}")]
     if keyword == "enum":

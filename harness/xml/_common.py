@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from harness.core.errors import UnknownPacketTypeError
+from harness.core.jsontypes import json_type
 from harness.specs.catalogue import PacketType, load_catalogue
 from harness.specs.store import Located, SchemaStore, load_store
 
@@ -123,24 +124,8 @@ def chain(located: Located, store: SchemaStore) -> list[Located]:
 
 
 def _kind_of_values(values: list[Any]) -> str | None:
-    kinds = {_json_kind(v) for v in values}
+    kinds = {json_type(v) for v in values}
     return kinds.pop() if len(kinds) == 1 else None
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "null"
 
 
 def view(located: Located, store: SchemaStore) -> View:

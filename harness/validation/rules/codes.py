@@ -8,7 +8,7 @@ from typing import Any
 from harness.core.timestamps import is_calendar_timestamp
 from harness.specs.catalogue import PacketType
 from harness.specs.store import Located, SchemaStore
-from harness.validation._paths import Trie, typed_templates
+from harness.validation._paths import typed_value_walker
 from harness.validation.rules._registry import (
     Finding,
     PacketCheck,
@@ -87,13 +87,9 @@ def _tt01_or_not_a_code(value: Any) -> bool:
 
 @packet_rule("CODE-DOSSIER-TT01")
 def bind_tt01_form(ptype: PacketType, store: SchemaStore, root: Located) -> PacketCheck | None:
-    trie = Trie()
-    for template, _ in typed_templates(store, root, frozenset({"DossierCode"})):
-        trie.add(template, "DossierCode")
-    if not trie:
+    walk = typed_value_walker(store, root, {"DossierCode": _tt01_or_not_a_code})
+    if walk is None:
         return None
-
-    walk = trie.compile({"DossierCode": _tt01_or_not_a_code})
 
     def check(packet: Any, ctx: RuleContext) -> list[Finding] | None:
         failed = walk(packet)

@@ -7,10 +7,8 @@ from typing import Any
 from harness.core.timestamps import is_calendar_date8, is_calendar_timestamp
 from harness.specs.catalogue import PacketType
 from harness.specs.store import Located, SchemaStore
-from harness.validation._paths import Trie, typed_templates
+from harness.validation._paths import typed_value_walker
 from harness.validation.rules._registry import Finding, PacketCheck, RuleContext, packet_rule
-
-DATE_TYPES = {"Timestamp": 14, "OptionalTimestamp": 14, "Date8": 8}
 
 
 def _timestamp_ok(value: Any) -> bool:
@@ -28,13 +26,11 @@ def _date8_ok(value: Any) -> bool:
 
 @packet_rule("FMT-DATETIME-CALENDAR")
 def bind_calendar(ptype: PacketType, store: SchemaStore, root: Located) -> PacketCheck | None:
-    trie = Trie()
-    for template, name in typed_templates(store, root, frozenset(DATE_TYPES)):
-        trie.add(template, name)
-    if not trie:
+    walk = typed_value_walker(
+        store, root, {"Timestamp": _timestamp_ok, "OptionalTimestamp": _timestamp_ok, "Date8": _date8_ok}
+    )
+    if walk is None:
         return None
-
-    walk = trie.compile({"Timestamp": _timestamp_ok, "OptionalTimestamp": _timestamp_ok, "Date8": _date8_ok})
 
     def check(packet: Any, ctx: RuleContext) -> list[Finding] | None:
         failed = walk(packet)
