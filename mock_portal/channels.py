@@ -12,15 +12,10 @@ def register(name: str, factory: ChannelFactory) -> None:
 
 
 def _load() -> None:
-    """Import the channel packages present (each registers itself)."""
-    import importlib
-
-    for module in ("mock_portal.dvcqg", "mock_portal.payment", "mock_portal.sso"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    """Import the channel packages (each registers itself on import)."""
+    import mock_portal.dvcqg
+    import mock_portal.payment
+    import mock_portal.sso  # noqa: F401
 
 
 _load()
