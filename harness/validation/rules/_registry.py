@@ -60,3 +60,24 @@ def packet_rule(rule_id: str) -> Callable[[Binder], Binder]:
         return binder
 
     return register
+
+
+def typed_value_rule(
+    rule_id: str, predicates: dict[str, Callable[[Any], bool]], describe: Callable[[Any], str]
+) -> None:
+    """Register a packet rule over every value whose schema is one of the predicates' `$defs` names
+    (found in each packet type's schema once, walked by compiled code per packet)."""
+    from harness.validation._paths import typed_value_walker
+
+    def bind(ptype: PacketType, store: SchemaStore, root: Located) -> PacketCheck | None:
+        walk = typed_value_walker(store, root, predicates)
+        if walk is None:
+            return None
+
+        def check(packet: Any, ctx: RuleContext) -> list[Finding] | None:
+            failed = walk(packet)
+            return [Finding(rule_id, path, describe(value)) for path, value, _ in failed] if failed else None
+
+        return check
+
+    packet_rule(rule_id)(bind)

@@ -6,16 +6,12 @@ import re
 from typing import Any
 
 from harness.core.timestamps import is_calendar_timestamp
-from harness.specs.catalogue import PacketType
-from harness.specs.store import Located, SchemaStore
-from harness.validation._paths import typed_value_walker
 from harness.validation.rules._registry import (
     Finding,
-    PacketCheck,
     Path,
     RuleContext,
     entity_rule,
-    packet_rule,
+    typed_value_rule,
 )
 
 TT01_FORM = re.compile(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4}\Z")
@@ -85,19 +81,8 @@ def _tt01_or_not_a_code(value: Any) -> bool:
     return not isinstance(value, str) or TT01_FORM.match(value) is not None or _ANY_FORM.match(value) is None
 
 
-@packet_rule("CODE-DOSSIER-TT01")
-def bind_tt01_form(ptype: PacketType, store: SchemaStore, root: Located) -> PacketCheck | None:
-    walk = typed_value_walker(store, root, {"DossierCode": _tt01_or_not_a_code})
-    if walk is None:
-        return None
-
-    def check(packet: Any, ctx: RuleContext) -> list[Finding] | None:
-        failed = walk(packet)
-        if not failed:
-            return None
-        return [
-            Finding("CODE-DOSSIER-TT01", path, f'MaHoSo "{value}" is not <agency>-YYMMDD-XXXX')
-            for path, value, _ in failed
-        ]
-
-    return check
+typed_value_rule(
+    "CODE-DOSSIER-TT01",
+    {"DossierCode": _tt01_or_not_a_code},
+    lambda value: f'MaHoSo "{value}" is not <agency>-YYMMDD-XXXX',
+)

@@ -5,10 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.timestamps import is_calendar_date8, is_calendar_timestamp
-from harness.specs.catalogue import PacketType
-from harness.specs.store import Located, SchemaStore
-from harness.validation._paths import typed_value_walker
-from harness.validation.rules._registry import Finding, PacketCheck, RuleContext, packet_rule
+from harness.validation.rules._registry import typed_value_rule
 
 
 def _timestamp_ok(value: Any) -> bool:
@@ -24,21 +21,8 @@ def _date8_ok(value: Any) -> bool:
     return is_calendar_date8(value)
 
 
-@packet_rule("FMT-DATETIME-CALENDAR")
-def bind_calendar(ptype: PacketType, store: SchemaStore, root: Located) -> PacketCheck | None:
-    walk = typed_value_walker(
-        store, root, {"Timestamp": _timestamp_ok, "OptionalTimestamp": _timestamp_ok, "Date8": _date8_ok}
-    )
-    if walk is None:
-        return None
-
-    def check(packet: Any, ctx: RuleContext) -> list[Finding] | None:
-        failed = walk(packet)
-        if not failed:
-            return None
-        return [
-            Finding("FMT-DATETIME-CALENDAR", path, f"{value} is not a real date and 24-hour time")
-            for path, value, _ in failed
-        ]
-
-    return check
+typed_value_rule(
+    "FMT-DATETIME-CALENDAR",
+    {"Timestamp": _timestamp_ok, "OptionalTimestamp": _timestamp_ok, "Date8": _date8_ok},
+    lambda value: f"{value} is not a real date and 24-hour time",
+)
