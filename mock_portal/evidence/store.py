@@ -1,21 +1,17 @@
 """Evidence stores: SQLite (WAL; file or memory) and PostgreSQL, behind one writer thread.
 
 Durability: `record()` returns only after the row is committed, so an acknowledged packet is always
-in the store. Concurrent requests share commits (group commit): the writer drains everything queued
-while the previous transaction ran and commits it as one, so throughput grows with concurrency without
+in the store. Concurrent requests share commits (group commit): everything recorded during one
+event-loop iteration is committed as one transaction, so throughput grows with concurrency without
 dropping the per-request guarantee.
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
 import sqlite3
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -44,7 +40,6 @@ _COLUMNS = (
     "error",
     "duration_ms",
 )
-_MAX_BATCH = 512
 
 
 class _Backend(Protocol):
@@ -164,185 +159,108 @@ class _Postgres:
         self._conn.close()
 
 
-@dataclass
-class _Job:
-    kind: str  # "insert" | "call"
-    payload: Any
-    done: Callable[[Any, BaseException | None], None]
-
-
 def _row(exchange: Exchange) -> tuple[Any, ...]:
     codes = "|" + "|".join(exchange.ma_ho_so) + "|" if exchange.ma_ho_so else None
     return (
-        exchange.id,
-        exchange.ts,
-        exchange.direction,
-        exchange.channel,
-        exchange.method,
-        exchange.url,
-        exchange.service,
-        codes,
-        exchange.ma_tham_chieu,
-        exchange.status,
-        orjson.dumps(exchange.request_headers).decode(),
-        exchange.request_body,
-        orjson.dumps(exchange.response_headers).decode(),
-        exchange.response_body,
-        exchange.verdict,
-        orjson.dumps(list(exchange.rules)).decode(),
-        exchange.error,
-        exchange.duration_ms,
-    )
+        exchange.id, exchange.ts, exchange.direction, exchange.channel, exchange.method, exchange.url,
+        exchange.service, codes, exchange.ma_tham_chieu, exchange.status,
+        orjson.dumps(exchange.request_headers).decode(), exchange.request_body,
+        orjson.dumps(exchange.response_headers).decode(), exchange.response_body, exchange.verdict,
+        orjson.dumps(list(exchange.rules)).decode(), exchange.error, exchange.duration_ms,
+    )  # fmt: skip
 
 
 def _exchange(row: Sequence[Any]) -> Exchange:
-    (
-        seq,
-        id_,
-        ts,
-        direction,
-        channel,
-        method,
-        url,
-        service,
-        codes,
-        ref,
-        status,
-        req_h,
-        req_b,
-        resp_h,
-        resp_b,
-        verdict,
-        rules,
-        error,
-        duration,
-    ) = row
+    (seq, id_, ts, direction, channel, method, url, service, codes, ref, status, req_h, req_b, resp_h, resp_b,
+     verdict, rules, error, duration) = row  # fmt: skip
     return Exchange(
-        direction=direction,
-        channel=channel,
-        method=method,
-        url=url,
-        request_headers=orjson.loads(req_h or "{}"),
-        request_body=bytes(req_b or b""),
-        status=status,
-        response_headers=orjson.loads(resp_h or "{}"),
-        response_body=bytes(resp_b or b""),
-        service=service,
-        ma_ho_so=tuple(c for c in (codes or "").split("|") if c),
-        ma_tham_chieu=ref,
-        verdict=verdict or "n/a",
-        rules=tuple(orjson.loads(rules or "[]")),
-        error=error,
-        ts=ts,
-        duration_ms=duration or 0.0,
-        id=id_,
-        seq=seq,
-    )
+        direction=direction, channel=channel, method=method, url=url,
+        request_headers=orjson.loads(req_h or "{}"), request_body=bytes(req_b or b""), status=status,
+        response_headers=orjson.loads(resp_h or "{}"), response_body=bytes(resp_b or b""), service=service,
+        ma_ho_so=tuple(c for c in (codes or "").split("|") if c), ma_tham_chieu=ref, verdict=verdict or "n/a",
+        rules=tuple(orjson.loads(rules or "[]")), error=error, ts=ts, duration_ms=duration or 0.0, id=id_, seq=seq,
+    )  # fmt: skip
+
+
+_Pending = list[tuple[list[tuple[Any, ...]], "asyncio.Future[None]"]]
 
 
 class EvidenceStore:
-    """The evidence store. All database work runs on one writer thread; callers await or block on it."""
+    """The evidence store: one connection, used under a lock from whichever thread asks.
+
+    `record()` (the request path) queues its rows on the running event loop; the loop commits everything
+    queued during one iteration in one transaction (group commit) and only then lets those requests
+    answer. There is no writer thread: a second thread competing for the GIL, and its wake-ups, cost
+    more than the short commit on the loop (measured with benchmarks/mock_ingest.py).
+    """
 
     def __init__(self, url: str = "sqlite:///:memory:") -> None:
         self.url = url
         self._backend = _open_backend(url)
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._pending: dict[int, _Pending] = {}
         self._insert_sql = (
             f"INSERT INTO exchanges ({', '.join(_COLUMNS)}) VALUES "
             f"({', '.join([self._backend.placeholder] * len(_COLUMNS))})"
         )
-        self._thread = threading.Thread(target=self._run, name="evidence-writer", daemon=True)
-        self._thread.start()
         self.commits = 0
         self.rows = 0
+        self._closed = False
 
-    # --- writer thread ---------------------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                break
-            if job.kind == "call":
-                self._call(job)
-                continue
-            batch = [job]
-            while len(batch) < _MAX_BATCH:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None or nxt.kind != "insert":
-                    self._flush(batch)
-                    batch = []
-                    if nxt is None:
-                        self._backend.close()
-                        return
-                    self._call(nxt)
-                    break
-                batch.append(nxt)
-            if batch:
-                self._flush(batch)
-        self._backend.close()
-
-    def _flush(self, batch: list[_Job]) -> None:
-        rows = [row for job in batch for row in job.payload]
-        try:
-            self._backend.execute_many(self._insert_sql, rows)
-            self._backend.commit()
-        except Exception as exc:  # the callers get the error; the thread lives on
-            self._backend.rollback()
-            for job in batch:
-                job.done(None, exc)
-            return
-        self.commits += 1
-        self.rows += len(rows)
-        _settle_all(batch)
-
-    def _call(self, job: _Job) -> None:
-        try:
-            result = job.payload(self._backend)
-            self._backend.commit()
-        except Exception as exc:
-            self._backend.rollback()
-            job.done(None, exc)
-        else:
-            job.done(result, None)
-
-    # --- API ---------------------------------------------------------------------------------------
+    # --- writing -------------------------------------------------------------------------------------
     async def record(self, *exchanges: Exchange) -> None:
-        """Store exchanges; returns once they are committed."""
+        """Store exchanges; returns once they are committed (with what else this loop iteration stored)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-
-        def done(_result: Any, error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_settle, future, None, error)
-
-        done.loop = loop  # type: ignore[attr-defined]
-        done.future = future  # type: ignore[attr-defined]
-
-        self._queue.put(_Job("insert", [_row(e) for e in exchanges], done))
+        key = id(loop)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = []
+            loop.call_soon(self._flush_loop, key)
+        pending.append(([_row(e) for e in exchanges], future))
         await future
 
+    def _flush_loop(self, key: int) -> None:
+        batch = self._pending.pop(key, [])
+        if not batch:
+            return
+        try:
+            self._write([row for rows, _ in batch for row in rows])
+        except Exception as exc:  # every waiting request learns that its evidence was not stored
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for _, future in batch:
+            if not future.done():
+                future.set_result(None)
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the evidence store is closed")
+            try:
+                self._backend.execute_many(self._insert_sql, rows)
+                self._backend.commit()
+            except Exception:
+                self._backend.rollback()
+                raise
+            self.commits += 1
+            self.rows += len(rows)
+
     def record_sync(self, *exchanges: Exchange) -> None:
-        self._submit("insert", [_row(e) for e in exchanges]).result()
+        self._write([_row(e) for e in exchanges])
 
-    def _submit(self, kind: str, payload: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-
-        def done(result: Any, error: BaseException | None) -> None:
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(result)
-
-        self._queue.put(_Job(kind, payload, done))
-        return future
-
-    def _run_sync(self, work: Callable[[_Backend], Any]) -> Any:
-        return self._submit("call", work).result()
-
-    async def _run_async(self, work: Callable[[_Backend], Any]) -> Any:
-        return await asyncio.wrap_future(self._submit("call", work))
+    # --- reading -------------------------------------------------------------------------------------
+    def _run(self, work: Callable[[_Backend], Any]) -> Any:
+        with self._lock:
+            try:
+                result = work(self._backend)
+                self._backend.commit()
+            except Exception:
+                self._backend.rollback()
+                raise
+            return result
 
     def _select(
         self,
@@ -387,25 +305,14 @@ class EvidenceStore:
         channel: str | None = None,
         limit: int = 1000,
     ) -> list[Exchange]:
-        found: list[Exchange] = self._run_sync(
+        found: list[Exchange] = self._run(
             self._select(service, ma_ho_so, ma_tham_chieu, since, after_seq, channel, limit)
         )
         return found
 
     async def query_async(self, **filters: Any) -> list[Exchange]:
-        limit = filters.pop("limit", 1000)
-        found: list[Exchange] = await self._run_async(
-            self._select(
-                filters.get("service"),
-                filters.get("ma_ho_so"),
-                filters.get("ma_tham_chieu"),
-                filters.get("since"),
-                filters.get("after_seq"),
-                filters.get("channel"),
-                limit,
-            )
-        )
-        return found
+        """Admin reads are short: they run on the loop, under the lock, like a commit does."""
+        return self.query(**filters)
 
     def iter_all(self, batch: int = 500) -> Iterator[Exchange]:
         after: int | None = 0
@@ -417,46 +324,20 @@ class EvidenceStore:
             after = rows[-1].seq
 
     def count(self) -> int:
-        return int(self._run_sync(lambda b: b.query("SELECT COUNT(*) FROM exchanges", [])[0][0]))
+        return int(self._run(lambda b: b.query("SELECT COUNT(*) FROM exchanges", [])[0][0]))
 
     def clear(self) -> None:
         """Delete every exchange (tests and `POST /_admin/reset`)."""
-        self._run_sync(lambda b: b.execute("DELETE FROM exchanges"))
+        self._run(lambda b: b.execute("DELETE FROM exchanges"))
 
     async def reset_async(self) -> None:
-        await self._run_async(lambda b: b.execute("DELETE FROM exchanges"))
+        self.clear()
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-
-
-def _settle_all(batch: list[_Job]) -> None:
-    """Resolve a committed batch: one call into each waiting event loop for all of its requests."""
-    by_loop: dict[int, tuple[asyncio.AbstractEventLoop, list[asyncio.Future[None]]]] = {}
-    for job in batch:
-        loop = getattr(job.done, "loop", None)
-        if loop is None:
-            job.done(None, None)
-            continue
-        by_loop.setdefault(id(loop), (loop, []))[1].append(job.done.future)  # type: ignore[attr-defined]
-    for loop, futures in by_loop.values():
-        loop.call_soon_threadsafe(_settle_many, futures)
-
-
-def _settle_many(futures: list[asyncio.Future[None]]) -> None:
-    for future in futures:
-        if not future.done():
-            future.set_result(None)
-
-
-def _settle(future: asyncio.Future[None], result: None, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._backend.close()
 
 
 def _open_backend(url: str) -> _Backend:
@@ -474,6 +355,3 @@ def open_store(url: str) -> EvidenceStore:
         return EvidenceStore(url)
     except sqlite3.Error as exc:
         raise UsageError(f"cannot open the evidence store {url}: {exc}") from None
-
-
-__all__ = ["EvidenceStore", "open_store", "uuid"]
