@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
-from starlette.applications import Starlette
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Router
 
 from mock_portal._errors import JSON, channel_of, error_body
 from mock_portal.config import MockConfig
@@ -146,7 +145,14 @@ class EvidenceMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, replay, capture)
+        try:
+            await self.app(scope, replay, capture)
+        except Exception:  # a bug in the mock: answer 500 in the channel's envelope, keep the evidence
+            import traceback
+
+            traceback.print_exc()
+            channel = channel_of(scope["path"])
+            return 500, [(b"content-type", JSON.encode())], error_body(channel, "internal error in the mock")
         return status, headers, b"".join(chunks)
 
     async def _answer_fault(
@@ -216,7 +222,7 @@ ChannelFactory = Callable[[MockState], tuple[Any, list[BaseRoute]]]
 class MockApp(EvidenceMiddleware):
     """The ASGI application; `mock` is its shared state (config, store, faults, channel states)."""
 
-    def __init__(self, app: Starlette, state: MockState) -> None:
+    def __init__(self, app: Router, state: MockState) -> None:
         super().__init__(app, state)
         self.mock = state
         self.inner = app
@@ -239,4 +245,6 @@ def create_app(config: MockConfig | None = None, store: EvidenceStore | None = N
         state.channels[name] = channel_state
         routes += channel_routes
     routes += admin.routes(state)
-    return MockApp(Starlette(routes=routes), state)
+    # A bare Router: Starlette's error and exception middleware would wrap every request a second time;
+    # EvidenceMiddleware already turns an unexpected exception into a 500 in the channel's envelope.
+    return MockApp(Router(routes=routes), state)
