@@ -41,6 +41,12 @@ def _reply(type_name: str, description: str = "answer in the channel's envelope"
     }
 
 
+def _one_of(type_names: list[str]) -> dict[str, Any]:
+    """A JSON body that is one of several packet types (endpoints that dispatch on a key or path)."""
+    refs = [{"$ref": f"#/components/schemas/{component(name)[0]}"} for name in type_names]
+    return {"required": True, "content": {JSON: {"schema": {"oneOf": refs}}}}
+
+
 def _plain(description: str, media: str = JSON) -> dict[str, Any]:
     return {"200": {"description": description, "content": {media: {"schema": {}}}}}
 
@@ -82,34 +88,14 @@ def build(base_url: str) -> dict[str, Any]:
                 "description": "Services: "
                 + ", ".join(integration_services)
                 + ". Each service's body is the component of the same name.",
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        JSON: {
-                            "schema": {
-                                "oneOf": [
-                                    {"$ref": f"#/components/schemas/{component(s)[0]}"} for s in integration_services
-                                ]
-                            }
-                        }
-                    },
-                },
+                "requestBody": _one_of(integration_services),
                 "responses": _reply("reply"),
             }
         },
         "/dvcqg/share": {
             post: {
                 "summary": "DVCQG share endpoint (catalogues): " + ", ".join(sorted(share)),
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        JSON: {
-                            "schema": {
-                                "oneOf": [{"$ref": f"#/components/schemas/{component(s)[0]}"} for s in sorted(share)]
-                            }
-                        }
-                    },
-                },
+                "requestBody": _one_of(sorted(share)),
                 "responses": _reply("reply"),
             }
         },
@@ -131,19 +117,7 @@ def build(base_url: str) -> dict[str, Any]:
                         "schema": {"type": "string", "enum": ["True", "False"]},
                     },
                 ],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        JSON: {
-                            "schema": {
-                                "oneOf": [
-                                    {"$ref": f"#/components/schemas/{component('adapter.DongBoHoSoMC')[0]}"},
-                                    {"$ref": f"#/components/schemas/{component('adapter.CapNhatTienDoHoSoMC')[0]}"},
-                                ]
-                            }
-                        }
-                    },
-                },
+                "requestBody": _one_of(["adapter.DongBoHoSoMC", "adapter.CapNhatTienDoHoSoMC"]),
                 "responses": _reply("reply"),
             }
         },

@@ -10,8 +10,9 @@ import orjson
 import pytest
 
 from mock_portal.config import MockConfig, load_config
-from mock_portal.evidence import EvidenceStore, Exchange
+from mock_portal.evidence import EvidenceStore
 from mock_portal.server import RunningMock, running_mock
+from tests.mock.evidence_helpers import record_burst
 
 ADMIN = {"Authorization": "Bearer demo-admin"}
 
@@ -150,31 +151,12 @@ def test_openapi_document_and_schema_files_are_served(client: httpx.Client) -> N
 
 
 def test_evidence_store_group_commits_and_survives_reopen(tmp_path: object) -> None:
-    import asyncio
     from pathlib import Path
 
     path = Path(str(tmp_path)) / "evidence.db"
     store = EvidenceStore(f"sqlite:///{path}")
 
-    async def burst() -> None:
-        await asyncio.gather(
-            *(
-                store.record(
-                    Exchange(
-                        "inbound",
-                        "dvcqg",
-                        "POST",
-                        "/dvcqg/integration",
-                        request_body=b'{"session": "s3cret"}',
-                        service="DongBoHoSoMC",
-                        ma_ho_so=(f"000.00.12.H56-240315-{i:04d}",),
-                    )
-                )
-                for i in range(200)
-            )
-        )
-
-    asyncio.run(burst())
+    record_burst(store, 200, b'{"session": "s3cret"}')
     assert store.rows == 200 and store.commits < 200  # shared commits
     store.close()
     reopened = EvidenceStore(f"sqlite:///{path}")

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from mock_portal.config import MockConfig
-from mock_portal.evidence import EvidenceStore, Exchange
+from mock_portal.evidence import EvidenceStore
 from mock_portal.server import running_mock
+from tests.mock.evidence_helpers import record_burst
 
 URL = os.environ.get("DVC_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="set DVC_TEST_POSTGRES_URL to a throwaway PostgreSQL database")
@@ -23,25 +24,7 @@ def test_postgres_store_commits_groups_and_queries() -> None:
     try:
         asyncio.run(store.reset_async())
 
-        async def burst() -> None:
-            await asyncio.gather(
-                *(
-                    store.record(
-                        Exchange(
-                            "inbound",
-                            "dvcqg",
-                            "POST",
-                            "/dvcqg/integration",
-                            request_body=b"\x00binary\xff",
-                            service="DongBoHoSoMC",
-                            ma_ho_so=(f"000.00.12.H56-240315-{i:04d}",),
-                        )
-                    )
-                    for i in range(100)
-                )
-            )
-
-        asyncio.run(burst())
+        record_burst(store, 100, b"\x00binary\xff")
         assert store.count() == 100 and store.commits < 100
         found = store.query(ma_ho_so="000.00.12.H56-240315-0007")
         assert len(found) == 1 and found[0].request_body == b"\x00binary\xff"
