@@ -1,0 +1,1 @@
+"""Clients of the national side: DVCQG integration (session API), payment platform, SSO."""

@@ -1,0 +1,1 @@
+"""Outbound sync to DVCQG: packet builders and the durable outbox."""

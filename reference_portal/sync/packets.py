@@ -1,0 +1,60 @@
+"""The DVCQG packets the portal sends, built from its own records (dvcqg-interfaces §3, §4).
+
+Every scalar is a string and every date `yyyyMMddHHmmss` (Asia/Ho_Chi_Minh), as QCVN 120 packets are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from harness.core.timestamps import parse_timestamp
+
+#: the keys of a dossier record that are DongBoHoSoMC fields, in the order OpenCPS sends them
+DOSSIER_FIELDS = (
+    "MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "SoBienNhan", "ChuHoSo", "LoaiDoiTuong",
+    "MaDoiTuong", "ThongTinKhac", "Email", "Fax", "SoDienThoai", "TrichYeuHoSo", "NgayTiepNhan", "NgayHenTra",
+    "TrangThaiHoSo", "NgayTra", "ThongTinTra", "HinhThuc", "NgayKetThucXuLy", "DonViXuLy", "GhiChu",
+    "KenhThucHien", "SoGiayToChuHoSo", "NoiNopHoSo", "HoSoCoThanhPhanSoHoa", "TaiKhoanDuocXacThucVoiVNeID",
+    "DuocThanhToanTrucTuyen", "NgayTuChoi", "NgayNopHoSo", "DinhDanhCHS", "DSKetNoiCSDL", "TaiLieuNop",
+    "DanhSachLePhi", "DanhSachTepDinhKemKhac", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua",
+)  # fmt: skip
+DATE_FIELDS = ("NgayTiepNhan", "NgayHenTra", "NgayTra", "NgayKetThucXuLy", "NgayTuChoi", "NgayNopHoSo")
+
+
+def _iso(value: str) -> str:
+    """The ISO form a defective portal sends instead of yyyyMMddHHmmss (defect `dates-iso`)."""
+    return parse_timestamp(value).isoformat() if value else value
+
+
+def dossier_item(record: dict[str, Any], *, iso_dates: bool = False) -> dict[str, Any]:
+    """The DongBoHoSoMC `data[]` item of a dossier record (only the national fields, in order)."""
+    item = {key: record[key] for key in DOSSIER_FIELDS if key in record}
+    if iso_dates:
+        for key in DATE_FIELDS:
+            if isinstance(item.get(key), str):
+                item[key] = _iso(item[key])
+    return item
+
+
+def progress_item(ma_ho_so: str, step: dict[str, Any], *, iso_dates: bool = False) -> dict[str, Any]:
+    """A CapNhatTienDoHoSoMC `data[]` item for one history step."""
+    item = {
+        "MaHoSo": ma_ho_so,
+        "NguoiXuLy": step["NguoiXuLy"][:50],
+        "ChucDanh": step.get("ChucDanh", ""),
+        "ThoiDiemXuLy": step["ThoiDiem"],
+        "PhongBanXuLy": step.get("PhongBan", ""),
+        "NoiDungXuLy": step["NoiDungXuLy"],
+        "TrangThai": step["TrangThai"],
+        "NgayBatDau": step.get("NgayBatDau", ""),
+        "NgayKetThucTheoQuyDinh": step.get("HanXuLy", ""),
+    }
+    if iso_dates:
+        for key in ("ThoiDiemXuLy", "NgayBatDau", "NgayKetThucTheoQuyDinh"):
+            item[key] = _iso(item[key])
+    return item
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%d%H%M%S")

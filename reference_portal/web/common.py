@@ -1,0 +1,55 @@
+"""What every route of the portal shares: JSON bodies read safely, errors in one shape, the control token."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+class HttpError(Exception):
+    """Answered as `{"error": ..., "detail": ...}` with `status` (see `error_response`)."""
+
+    def __init__(self, status: int, error: str, detail: str = "") -> None:
+        super().__init__(f"{status} {error}: {detail}")
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+
+def error_response(exc: HttpError) -> JSONResponse:
+    return JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status)
+
+
+async def json_body(request: Request, *, required: bool = True) -> Any:
+    """The request's JSON body; HttpError 413/415/400 for oversized, non-JSON or malformed bodies."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HttpError(413, "body too large", f"at most {MAX_BODY_BYTES} bytes")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise HttpError(413, "body too large", f"at most {MAX_BODY_BYTES} bytes")
+    if not raw.strip():
+        if required:
+            raise HttpError(400, "empty body", "send a JSON object")
+        return {}
+    content_type = request.headers.get("content-type", "")
+    if content_type and "json" not in content_type:
+        raise HttpError(415, "unsupported content type", f"{content_type!r}: send application/json")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise HttpError(400, "malformed JSON", str(exc)) from None
+
+
+def require_control_token(request: Request, token: str) -> None:
+    """The control API's bearer token (from sut.toml / the portal configuration)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
+        raise HttpError(401, "unauthorised", "the control API needs Authorization: Bearer <control token>")

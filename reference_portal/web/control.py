@@ -1,0 +1,111 @@
+"""The SUT control API (`schemas/control/openapi.yaml`): create dossiers, drive the flow, read the portal's
+own view, flush the outbox, reset. Payments add `POST /_control/payments` from their feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from reference_portal.catalogue import UnknownProcedure
+from reference_portal.dossiers import InvalidRequest, NewDossier, NotFound
+from reference_portal.national.dvcqg import NationalError
+from reference_portal.portal import Portal
+from reference_portal.web.common import HttpError, json_body, require_control_token
+from reference_portal.workflow import CONTROL_ACTIONS, STATUS_NAMES, ActionRefused
+
+VERSION = "0.1.0"
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise HttpError(422, "invalid request", f"{key} must be a string")
+    return value
+
+
+def dossier_view(portal: Portal, ma_ho_so: str) -> dict[str, Any]:
+    dossier = portal.dossiers.get(ma_ho_so)
+    national = {k: v for k, v in dossier.record.items() if not k.startswith("_")}
+    return {
+        "MaHoSo": dossier.ma_ho_so,
+        "TrangThaiHoSo": dossier.status,
+        "TenTrangThai": STATUS_NAMES[dossier.status],
+        "record": national,
+        "history": portal.dossiers.history(ma_ho_so),
+        "sync": portal.outbox.dossier_state(ma_ho_so).to_json(),
+    }
+
+
+def routes(portal: Portal) -> list[BaseRoute]:
+    token = portal.config.control_token
+
+    async def create(request: Request) -> Response:
+        require_control_token(request, token)
+        try:
+            new = NewDossier.from_json(await json_body(request))
+            dossier = await portal.dossiers.create(new)
+        except InvalidRequest as exc:
+            raise HttpError(422, "invalid dossier", "; ".join(exc.problems)) from None
+        except UnknownProcedure as exc:
+            raise HttpError(422, "unknown procedure", str(exc)) from None
+        except NationalError as exc:
+            raise HttpError(502, "national side unavailable", f"the procedure could not be fetched: {exc}") from None
+        return JSONResponse(dossier.summary(), status_code=201)
+
+    async def act(request: Request) -> Response:
+        require_control_token(request, token)
+        body = await json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+            raise HttpError(422, "invalid request", f'send {{"action": one of {", ".join(CONTROL_ACTIONS)}}}')
+        action = body["action"]
+        if action not in CONTROL_ACTIONS:
+            raise HttpError(422, "unknown action", f"{action!r}; one of {', '.join(CONTROL_ACTIONS)}")
+        amount = body.get("amount")
+        if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
+            raise HttpError(422, "invalid request", "amount must be an integer number of đồng")
+        try:
+            dossier = await portal.dossiers.act(
+                request.path_params["ma_ho_so"],
+                action,
+                reason=_optional_text(body, "reason"),
+                amount=amount,
+                officer=_optional_text(body, "officer"),
+            )
+        except NotFound as exc:
+            raise HttpError(404, "unknown dossier", str(exc)) from None
+        except ActionRefused as exc:
+            raise HttpError(409, "action not allowed", str(exc)) from None
+        return JSONResponse(dossier.summary())
+
+    async def view(request: Request) -> Response:
+        require_control_token(request, token)
+        try:
+            return JSONResponse(dossier_view(portal, request.path_params["ma_ho_so"]))
+        except NotFound as exc:
+            raise HttpError(404, "unknown dossier", str(exc)) from None
+
+    async def sync(request: Request) -> Response:
+        require_control_token(request, token)
+        report = await portal.outbox.flush(force=True)  # drains in order until empty or a failure
+        return JSONResponse(report.to_json())
+
+    async def reset(request: Request) -> Response:
+        require_control_token(request, token)
+        portal.reset()
+        return JSONResponse({"ok": True})
+
+    async def health(request: Request) -> Response:
+        require_control_token(request, token)
+        return JSONResponse({"ok": True, "version": VERSION, "capabilities": portal.capabilities})
+
+    return [
+        Route("/_control/health", health, methods=["GET"]),
+        Route("/_control/dossiers", create, methods=["POST"]),
+        Route("/_control/dossiers/{ma_ho_so}", view, methods=["GET"]),
+        Route("/_control/dossiers/{ma_ho_so}/actions", act, methods=["POST"]),
+        Route("/_control/sync", sync, methods=["POST"]),
+        Route("/_control/reset", reset, methods=["POST"]),
+    ]
