@@ -29,12 +29,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _warm_catalogue(portal: Portal) -> None:
-    """Pull the national catalogue at start; if DVCQG is not up yet, procedures are fetched on demand."""
-    try:
-        count = await portal.catalogue.refresh()
-        log.info("catalogue: %s procedures from DVCQG", count)
-    except NationalError as exc:
-        log.warning("catalogue not pulled at start (fetched on demand later): %s", exc)
+    """Pull the national catalogue at start, retrying with backoff while DVCQG is unavailable (meanwhile
+    a procedure is fetched on demand when a dossier needs it)."""
+    delay = 1.0
+    while True:
+        try:
+            count = await portal.catalogue.refresh()
+        except NationalError as exc:
+            log.warning("catalogue not pulled yet (retrying in %.0f s): %s", delay, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+        else:
+            log.info("catalogue: %s procedures from DVCQG", count)
+            return
 
 
 def create_app(

@@ -195,6 +195,14 @@ class Outbox:
                 "UPDATE outbox SET attempts = ?, last_error = ?, state = ? WHERE id = ?",
                 (attempts, error, "failed" if give_up else "pending", row["id"]),
             )
+            if give_up and row["ma_ho_so"]:
+                # what followed it for the same dossier would reach DVCQG out of order: set it aside too
+                # (the dossier's next change queues its whole state again)
+                conn.execute(
+                    "UPDATE outbox SET state = 'failed', last_error = ? "
+                    "WHERE state = 'pending' AND ma_ho_so = ? AND id > ?",
+                    (f"not sent: entry {row['id']} before it was set aside", row["ma_ho_so"], row["id"]),
+                )
         if give_up:
             log.error("outbox entry %s set aside after %s attempts: %s", row["id"], attempts, error)
         self._failures += 1
@@ -215,7 +223,8 @@ class Outbox:
         )
         counts = {r["state"]: r["n"] for r in rows}
         error_row = self._db.one(
-            "SELECT last_error FROM outbox WHERE ma_ho_so = ? AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1",
+            "SELECT last_error FROM outbox WHERE ma_ho_so = ? AND last_error IS NOT NULL "
+            "ORDER BY attempts DESC, id DESC LIMIT 1",
             (ma_ho_so,),
         )
         return DossierSyncState(
