@@ -1,4 +1,6 @@
-"""pytest plugin (entry point `dvc_harness`): fixtures for the mock national portal.
+"""pytest plugin (entry point `dvc_harness`): the conformance suites' options, markers and fixtures
+(`dvc_env`, `dvc_sut`, `dvc_evidence`, `wait_for_exchange`; see harness/conformance/_plugin.py), and
+fixtures for the mock national portal:
 
 - `dvc_mock_server`: the mock over real HTTP on a free loopback port (session scope); `.url`.
 - `dvc_mock_inprocess`: the same application without sockets (session scope), state reset per use.
@@ -12,6 +14,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from harness.conformance._plugin import (  # noqa: F401 - hooks and fixtures pytest discovers by name
+    _dvc_capability_gate,
+    dvc_env,
+    dvc_evidence,
+    dvc_seed,
+    dvc_sut,
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_configure,
+    pytest_report_collectionfinish,
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    wait_for_exchange,
+)
 
 
 @pytest.fixture(scope="session")

@@ -30,8 +30,10 @@ CAPABILITIES: tuple[str, ...] = (
     "inbound",  # endpoints DVCQG pushes to (dvcqg-interfaces §10)
     "ratings",  # DongBoDanhGia
     "statistics",  # DongBoThongKeHoSo
-    "public_lookup",  # TraCuuHoSo: dossiers looked up on the national portal
+    "public_lookup",  # anyone looks a dossier up by MaHoSo (no personal data); its owner sees the history
     "qa",  # Q&A: DongBoHoiDap, DongBoKetQuaHoiDapGuiTuDVCQG
+    "catalogue",  # the procedure catalogue published with service levels (GET /api/procedures)
+    "restart",  # the harness may restart the SUT (the embedded reference portal) to check the outbox survives
 )
 DEFAULT_SYNC_DELAY_S = 10.0
 

@@ -15,36 +15,38 @@ MAX_BODY_BYTES = 32 * 1024 * 1024
 class HttpError(Exception):
     """Answered as `{"error": ..., "detail": ...}` with `status` (see `error_response`)."""
 
-    def __init__(self, status: int, error: str, detail: str = "") -> None:
+    def __init__(self, status: int, error: str, detail: str = "", **extra: Any) -> None:
         super().__init__(f"{status} {error}: {detail}")
         self.status = status
         self.error = error
         self.detail = detail
+        self.extra = extra
 
 
 def error_response(exc: HttpError) -> JSONResponse:
-    return JSONResponse({"error": exc.error, "detail": exc.detail}, status_code=exc.status)
+    """`{"error": <machine-readable code>, "detail": <text for a person>, ...}` (control API `Error`)."""
+    return JSONResponse({"error": exc.error, "detail": exc.detail, **exc.extra}, status_code=exc.status)
 
 
 async def json_body(request: Request, *, required: bool = True) -> Any:
     """The request's JSON body; HttpError 413/415/400 for oversized, non-JSON or malformed bodies."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HttpError(413, "body too large", f"at most {MAX_BODY_BYTES} bytes")
+        raise HttpError(413, "body_too_large", f"at most {MAX_BODY_BYTES} bytes")
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise HttpError(413, "body too large", f"at most {MAX_BODY_BYTES} bytes")
+        raise HttpError(413, "body_too_large", f"at most {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         if required:
-            raise HttpError(400, "empty body", "send a JSON object")
+            raise HttpError(400, "invalid", "empty body: send a JSON object")
         return {}
     content_type = request.headers.get("content-type", "")
     if content_type and "json" not in content_type:
-        raise HttpError(415, "unsupported content type", f"{content_type!r}: send application/json")
+        raise HttpError(415, "unsupported_media_type", f"{content_type!r}: send application/json")
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise HttpError(400, "malformed JSON", str(exc)) from None
+        raise HttpError(400, "invalid", f"malformed JSON: {exc}") from None
 
 
 def require_control_token(request: Request, token: str) -> None:
@@ -52,4 +54,4 @@ def require_control_token(request: Request, token: str) -> None:
     header = request.headers.get("authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), token.encode()):
-        raise HttpError(401, "unauthorised", "the control API needs Authorization: Bearer <control token>")
+        raise HttpError(401, "unauthorized", "the control API needs Authorization: Bearer <control token>")

@@ -22,7 +22,7 @@ VERSION = "0.1.0"
 def _optional_text(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is not None and not isinstance(value, str):
-        raise HttpError(422, "invalid request", f"{key} must be a string")
+        raise HttpError(422, "invalid", f"{key} must be a string")
     return value
 
 
@@ -48,24 +48,24 @@ def routes(portal: Portal) -> list[BaseRoute]:
             new = NewDossier.from_json(await json_body(request))
             dossier = await portal.dossiers.create(new)
         except InvalidRequest as exc:
-            raise HttpError(422, "invalid dossier", "; ".join(exc.problems)) from None
+            raise HttpError(422, "invalid", "; ".join(exc.problems)) from None
         except UnknownProcedure as exc:
-            raise HttpError(422, "unknown procedure", str(exc)) from None
+            raise HttpError(422, "unknown_procedure", str(exc)) from None
         except NationalError as exc:
-            raise HttpError(502, "national side unavailable", f"the procedure could not be fetched: {exc}") from None
+            raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
         return JSONResponse(dossier.summary(), status_code=201)
 
     async def act(request: Request) -> Response:
         require_control_token(request, token)
         body = await json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("action"), str):
-            raise HttpError(422, "invalid request", f'send {{"action": one of {", ".join(CONTROL_ACTIONS)}}}')
+            raise HttpError(422, "invalid", f'send {{"action": one of {", ".join(CONTROL_ACTIONS)}}}')
         action = body["action"]
         if action not in CONTROL_ACTIONS:
-            raise HttpError(422, "unknown action", f"{action!r}; one of {', '.join(CONTROL_ACTIONS)}")
+            raise HttpError(422, "invalid", f"{action!r}; one of {', '.join(CONTROL_ACTIONS)}")
         amount = body.get("amount")
         if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
-            raise HttpError(422, "invalid request", "amount must be an integer number of đồng")
+            raise HttpError(422, "invalid", "amount must be an integer number of đồng")
         try:
             dossier = await portal.dossiers.act(
                 request.path_params["ma_ho_so"],
@@ -75,9 +75,10 @@ def routes(portal: Portal) -> list[BaseRoute]:
                 officer=_optional_text(body, "officer"),
             )
         except NotFound as exc:
-            raise HttpError(404, "unknown dossier", str(exc)) from None
+            raise HttpError(404, "not_found", str(exc)) from None
         except ActionRefused as exc:
-            raise HttpError(409, "action not allowed", str(exc)) from None
+            current = portal.dossiers.get(request.path_params["ma_ho_so"]).status
+            raise HttpError(409, "action_not_allowed", str(exc), TrangThaiHoSo=current) from None
         return JSONResponse(dossier.summary())
 
     async def view(request: Request) -> Response:
@@ -85,7 +86,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
         try:
             return JSONResponse(dossier_view(portal, request.path_params["ma_ho_so"]))
         except NotFound as exc:
-            raise HttpError(404, "unknown dossier", str(exc)) from None
+            raise HttpError(404, "not_found", str(exc)) from None
 
     async def sync(request: Request) -> Response:
         require_control_token(request, token)

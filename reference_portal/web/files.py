@@ -19,7 +19,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
         try:
             name, content = portal.dossiers.file(request.path_params["file_id"])
         except NotFound:
-            raise HttpError(404, "unknown file", "no file with this identifier") from None
+            raise HttpError(404, "not_found", "no file with this identifier") from None
         disposition = f"attachment; filename*=UTF-8''{quote(name)}"
         return Response(content, media_type="application/octet-stream", headers={"content-disposition": disposition})
 

@@ -120,7 +120,7 @@ def test_the_appointment_date_counts_working_days(control: httpx.Client) -> None
 def test_control_api_needs_its_token(sut: RunningPortal) -> None:
     for headers in ({}, {"authorization": "Bearer wrong"}, {"authorization": "Basic ZGVtbzpkZW1v"}):
         answer = httpx.post(f"{sut.url}/_control/dossiers", json=dossier_request(), headers=headers)
-        assert answer.status_code == 401 and answer.json()["error"] == "unauthorised"
+        assert answer.status_code == 401 and answer.json()["error"] == "unauthorized"
     assert sut.portal.dossiers.all() == []
 
 
@@ -145,7 +145,7 @@ def test_bad_dossier_requests_get_clear_errors_and_store_nothing(
 
 def test_unknown_procedure_and_bad_files_are_refused(sut: RunningPortal, control: httpx.Client) -> None:
     answer = control.post("/_control/dossiers", json=dossier_request(MaTTHC="9.999999"))
-    assert answer.status_code == 422 and answer.json()["error"] == "unknown procedure"
+    assert answer.status_code == 422 and answer.json()["error"] == "unknown_procedure"
     bad_file = dossier_request(files=[{"TenTepDinhKem": "a.pdf", "content_base64": "***"}])
     answer = control.post("/_control/dossiers", json=bad_file)
     assert answer.status_code == 422 and "not base64" in answer.json()["detail"]

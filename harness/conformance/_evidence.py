@@ -1,0 +1,108 @@
+"""The national side's evidence, as the suites read it: every exchange the mock saw or sent, queried
+through its admin API, and waiting for a message the SUT must send (a missed message is its own failure)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from harness.core.errors import HarnessError
+
+Exchange = dict[str, Any]
+POLL_S = 0.1
+
+
+class ExchangeNotReceived(AssertionError):
+    """The SUT did not send an expected message within the allowed delay."""
+
+    def __init__(self, service: str, ma_ho_so: str | None, timeout_s: float, detail: str = "") -> None:
+        subject = f" for {ma_ho_so}" if ma_ho_so else ""
+        message = f"{service}{subject} not received within {timeout_s:g} s"
+        super().__init__(f"{message}: {detail}" if detail else message)
+        self.service = service
+        self.ma_ho_so = ma_ho_so
+        self.timeout_s = timeout_s
+
+
+@dataclass
+class Evidence:
+    """Reads `/_admin/exchanges` of the national mock (admin bearer token)."""
+
+    client: httpx.Client
+
+    def exchanges(
+        self,
+        *,
+        service: str | None = None,
+        ma_ho_so: str | None = None,
+        since: int | None = None,
+        direction: str | None = None,
+    ) -> list[Exchange]:
+        """Every matching exchange, oldest first; `since` is a sequence number (exclusive)."""
+        params = {"service": service, "ma_ho_so": ma_ho_so, "since": since}
+        try:
+            response = self.client.get("/_admin/exchanges", params={k: v for k, v in params.items() if v is not None})
+        except httpx.HTTPError as exc:
+            raise HarnessError(f"the national mock's evidence could not be read: {exc}") from exc
+        if response.status_code != 200:
+            raise HarnessError(f"the national mock's evidence could not be read: HTTP {response.status_code}")
+        rows: list[Exchange] = response.json()
+        return [r for r in rows if direction is None or r.get("direction") == direction]
+
+    def mark(self) -> int:
+        """The sequence number of the newest exchange: pass it as `since` to see only what follows."""
+        rows = self.exchanges()
+        return int(rows[-1]["seq"]) if rows else 0
+
+    def wait_for(
+        self,
+        service: str,
+        ma_ho_so: str | None = None,
+        *,
+        timeout: float,
+        where: Callable[[Exchange], bool] | None = None,
+        since: int | None = None,
+        nudge: Callable[[], object] | None = None,
+    ) -> Exchange:
+        """The first exchange of `service` (for `ma_ho_so`) matching `where`; ExchangeNotReceived after
+        `timeout` seconds. `nudge` (e.g. the driver's flush_sync) is called before each look."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            if nudge is not None:
+                nudge()
+            rows = self.exchanges(service=service, ma_ho_so=ma_ho_so, since=since)
+            seen = len(rows)
+            for row in rows:
+                if where is None or where(row):
+                    return row
+            if time.monotonic() >= deadline:
+                detail = f"{seen} {service} exchange(s) seen, none matching" if seen else ""
+                raise ExchangeNotReceived(service, ma_ho_so, timeout, detail)
+            time.sleep(POLL_S)
+
+
+def accepted(row: Exchange) -> bool:
+    """The national side took the message: HTTP 200 and error_code 0 (or MaLoi "00" for payments)."""
+    body = (row.get("response") or {}).get("body")
+    if row.get("status") != 200 or not isinstance(body, dict):
+        return False
+    return body.get("error_code") == 0 or body.get("MaLoi") == "00"
+
+
+def request_body(row: Exchange) -> Any:
+    return (row.get("request") or {}).get("body")
+
+
+def items(row: Exchange) -> Iterator[dict[str, Any]]:
+    """The `data[]` items of a DVCQG request (one object for the object forms)."""
+    body = request_body(row)
+    data = body.get("data") if isinstance(body, dict) else body
+    if isinstance(data, dict):
+        yield data
+    elif isinstance(data, list):
+        yield from (item for item in data if isinstance(item, dict))

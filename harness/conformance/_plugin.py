@@ -1,0 +1,298 @@
+"""pytest hooks and fixtures of the conformance suites (loaded through `harness.pytest_plugin`).
+
+Options (each also an environment variable and an ini key, Locust style):
+
+| option | env | ini | meaning |
+|---|---|---|---|
+| `--sut FILE` | `DVC_HARNESS_SUT` | `dvc_sut` | sut.toml; without it the bundled reference portal is the SUT |
+| `--mock-url URL` | `DVC_HARNESS_MOCK_URL` | `dvc_mock_url` | use a running mock instead of starting one |
+| `--mock-admin-token T` | `DVC_HARNESS_MOCK_ADMIN_TOKEN` | `dvc_mock_admin_token` | its admin token |
+| `--profile NAME` | `DVC_HARNESS_PROFILE` | `dvc_profile` | regulation profile (default tt22-2019) |
+| `--seed N` | `DVC_HARNESS_SEED` | `dvc_seed` | Hypothesis and data seed; printed and recorded |
+| `--expected-deviations FILE` | `DVC_HARNESS_EXPECTED_DEVIATIONS` | `dvc_expected_deviations` | known deviations |
+| `--dvc-report FILE` | `DVC_HARNESS_REPORT` | `dvc_report` | per-requirement results as JSON |
+| `--req ID` (repeatable) | | | run only the tests tagged with these requirement IDs |
+
+Nothing starts unless a test asks for a conformance fixture, so the plugin is inert in other projects.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable, Generator
+from typing import Any
+
+import pytest
+
+from harness.conformance._environment import ConformanceEnvironment, ConformanceOptions
+from harness.conformance._evidence import Evidence, Exchange, ExchangeNotReceived
+from harness.conformance._results import RunResults, TestResult
+from harness.core.errors import HarnessError, UsageError
+
+_OPTIONS = (
+    # (flag, dest, env, help)
+    ("--sut", "dvc_sut", "DVC_HARNESS_SUT", "sut.toml of the SUT (default: the bundled reference portal)"),
+    ("--mock-url", "dvc_mock_url", "DVC_HARNESS_MOCK_URL", "a running national mock to use instead of starting one"),
+    ("--mock-admin-token", "dvc_mock_admin_token", "DVC_HARNESS_MOCK_ADMIN_TOKEN", "its admin token"),
+    ("--profile", "dvc_profile", "DVC_HARNESS_PROFILE", "regulation profile (default tt22-2019)"),
+    ("--seed", "dvc_seed", "DVC_HARNESS_SEED", "seed for Hypothesis and generated data (printed, recorded)"),
+    ("--expected-deviations", "dvc_expected_deviations", "DVC_HARNESS_EXPECTED_DEVIATIONS", "TOML of known deviations"),
+    ("--dvc-report", "dvc_report", "DVC_HARNESS_REPORT", "write per-requirement results as JSON to this file"),
+)
+RESULTS_KEY = pytest.StashKey[RunResults]()
+ENV_KEY = pytest.StashKey[ConformanceEnvironment]()
+SEED_KEY = pytest.StashKey[int]()
+OPTIONS_KEY = pytest.StashKey[ConformanceOptions]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dvc-harness", "dvc-harness conformance suites")
+    for flag, dest, env, text in _OPTIONS:
+        group.addoption(flag, dest=dest, default=None, help=f"{text} [env {env}]")
+        parser.addini(dest, f"{text} (same as {flag})", default=None)
+    group.addoption(
+        "--req", dest="dvc_req", action="append", default=[], help="run only tests tagged with this requirement ID"
+    )
+    group.addoption(
+        "--reference-defect",
+        dest="dvc_reference_defects",
+        action="append",
+        default=[],
+        help="(self-tests) start the embedded reference portal with this defect switch",
+    )
+
+
+def _option(config: pytest.Config, dest: str, env: str) -> str | None:
+    value = config.getoption(dest) or os.environ.get(env) or config.getini(dest)
+    return str(value) if value else None
+
+
+def _options(config: pytest.Config) -> ConformanceOptions:
+    if OPTIONS_KEY in config.stash:
+        return config.stash[OPTIONS_KEY]
+    values = {dest: _option(config, dest, env) for _, dest, env, _ in _OPTIONS}
+    seed_text = values["dvc_seed"]
+    try:
+        seed = int(seed_text) if seed_text is not None else None
+    except ValueError:
+        raise pytest.UsageError(f"--seed must be an integer, got {seed_text!r}") from None
+    options = ConformanceOptions(
+        sut_file=values["dvc_sut"],
+        mock_url=values["dvc_mock_url"],
+        mock_admin_token=values["dvc_mock_admin_token"] or "demo-admin",
+        profile=values["dvc_profile"] or "tt22-2019",
+        seed=seed,
+        expected_deviations=values["dvc_expected_deviations"],
+        reference_defects=frozenset(config.getoption("dvc_reference_defects") or ()),
+    )
+    config.stash[OPTIONS_KEY] = options
+    return options
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "req(*ids): the requirement IDs a conformance test verifies")
+    config.addinivalue_line("markers", "capability(name): skip (omit) unless the SUT declares this capability")
+    config.addinivalue_line("markers", "dvc_run_wide: runs after every other test (checks the whole run's evidence)")
+
+
+def _requirement_ids(item: pytest.Item) -> list[str]:
+    ids: list[str] = []
+    for marker in item.iter_markers("req"):
+        ids.extend(str(arg) for arg in marker.args)
+    return sorted(set(ids))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    tagged = [item for item in items if item.get_closest_marker("req") is not None]
+    if not tagged:
+        return
+    from harness.requirements import RequirementCatalogueError, load_catalogue
+
+    options = _options(config)
+    try:
+        catalogue = load_catalogue()
+        catalogue.for_profile(options.profile)
+    except (RequirementCatalogueError, UsageError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    known = set(catalogue.requirements)
+    for item in tagged:
+        unknown = [rid for rid in _requirement_ids(item) if rid not in known]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: unknown requirement ID(s) {', '.join(unknown)}")
+        for rid in _requirement_ids(item):
+            item.user_properties.append(("requirement", rid))
+
+    wanted = set(config.getoption("dvc_req") or ())
+    if wanted:
+        keep = [i for i in items if wanted & set(_requirement_ids(i))]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+    deviations: dict[str, str] = {}
+    if options.expected_deviations:
+        from harness.conformance._deviations import load_deviations
+
+        try:
+            deviations = load_deviations(options.expected_deviations, known)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    for item in items:
+        hit = [rid for rid in _requirement_ids(item) if rid in deviations]
+        if hit:
+            reason = "; ".join(f"{rid}: {deviations[rid]}" for rid in hit)
+            item.add_marker(pytest.mark.xfail(reason=f"expected deviation — {reason}", strict=False))
+
+    items.sort(key=lambda i: i.get_closest_marker("dvc_run_wide") is not None)  # stable: run-wide checks last
+    _fix_seed(config, options)
+    config.stash[RESULTS_KEY] = RunResults(seed=config.stash[SEED_KEY], profile=options.profile)
+
+
+def _fix_seed(config: pytest.Config, options: ConformanceOptions) -> None:
+    """One seed for the run: --seed, else --hypothesis-seed, else a fresh one; printed and recorded."""
+    seed = options.seed
+    if seed is None:
+        given = config.getoption("hypothesis_seed", default=None)
+        seed = int(given) if given is not None and str(given).isdigit() else random.SystemRandom().randrange(2**31)
+    from hypothesis import core
+
+    core.global_force_seed = seed  # type: ignore[assignment]
+    config.stash[SEED_KEY] = seed
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
+    if SEED_KEY not in config.stash:
+        return []
+    options = _options(config)
+    sut = options.sut_file or "the bundled reference portal"
+    return [
+        f"dvc-harness: profile {options.profile}, SUT {sut}, seed {config.stash[SEED_KEY]} "
+        f"(reproduce with --seed {config.stash[SEED_KEY]})"
+    ]
+
+
+def _state(report: pytest.TestReport, item: pytest.Item) -> str:
+    if hasattr(report, "wasxfail"):
+        return "deviation" if report.skipped else "pass"
+    if report.skipped:
+        marker = item.get_closest_marker("capability")
+        return "omit" if marker is not None and "not declared" in str(report.longrepr) else "skip"
+    if report.failed:
+        return "fail" if report.when == "call" else "error"
+    return "pass"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    results = item.config.stash.get(RESULTS_KEY, None)
+    requirements = _requirement_ids(item)
+    if results is not None and requirements and (report.when == "call" or report.failed or report.skipped):
+        _record(results, item, report, requirements)
+    return report
+
+
+def _record(results: RunResults, item: pytest.Item, report: pytest.TestReport, requirements: list[str]) -> None:
+    message = ""
+    if report.failed or report.skipped:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = str(crash.message) if crash is not None else str(report.longrepr)[-2000:]
+    results.add(TestResult(item.nodeid, requirements, _state(report, item), message, round(report.duration, 3)))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    results = config.stash.get(RESULTS_KEY, None)
+    env = config.stash.get(ENV_KEY, None)
+    if results is not None:
+        import time
+
+        results.finished_at = time.time()
+        if env is not None:
+            results.sut = env.description.as_dict(redact=True)
+            results.national_url = env.national_url
+        target = _option(config, "dvc_report", "DVC_HARNESS_REPORT")
+        if target:
+            results.write(target)
+    if env is not None:
+        env.close()
+
+
+# --- fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dvc_env(pytestconfig: pytest.Config) -> ConformanceEnvironment:
+    """The national mock and the SUT for this session (started on first use, stopped at the end)."""
+    if ENV_KEY in pytestconfig.stash:
+        return pytestconfig.stash[ENV_KEY]
+    options = _options(pytestconfig)
+    try:
+        env = ConformanceEnvironment.start(options)
+    except HarnessError as exc:
+        pytest.exit(f"dvc-harness: {exc}", returncode=exc.exit_code)
+    pytestconfig.stash[ENV_KEY] = env
+    return env
+
+
+@pytest.fixture(scope="session")
+def dvc_sut(dvc_env: ConformanceEnvironment) -> Any:
+    """The SUT driver (`harness.sut.SutDriver`): create dossiers, act, view, pay, flush the outbox."""
+    return dvc_env.driver
+
+
+@pytest.fixture(scope="session")
+def dvc_evidence(dvc_env: ConformanceEnvironment) -> Evidence:
+    """Every exchange the national side saw or sent: `.exchanges(service=, ma_ho_so=)`, `.wait_for(...)`."""
+    return dvc_env.evidence
+
+
+@pytest.fixture(scope="session")
+def dvc_seed(pytestconfig: pytest.Config) -> int:
+    """The run's seed (--seed, or a fresh one printed in the header and recorded in the report)."""
+    return pytestconfig.stash.get(SEED_KEY, 0)
+
+
+WaitForExchange = Callable[..., Exchange]
+
+
+@pytest.fixture
+def wait_for_exchange(dvc_env: ConformanceEnvironment) -> WaitForExchange:
+    """`wait_for_exchange(service, ma_ho_so, timeout=None, where=None, since=None)`: the first matching
+    exchange; fails with ExchangeNotReceived ("... not received within N s") when the SUT does not send it
+    within `timeout` (default: the SUT's declared sync delay). The SUT's outbox is flushed while waiting."""
+
+    def wait(
+        service: str,
+        ma_ho_so: str | None = None,
+        timeout: float | None = None,
+        where: Callable[[Exchange], bool] | None = None,
+        since: int | None = None,
+    ) -> Exchange:
+        return dvc_env.evidence.wait_for(
+            service,
+            ma_ho_so,
+            timeout=timeout if timeout is not None else dvc_env.description.sync_delay_s,
+            where=where,
+            since=since,
+            nudge=dvc_env.driver.flush_sync,
+        )
+
+    return wait
+
+
+@pytest.fixture(autouse=True)
+def _dvc_capability_gate(request: pytest.FixtureRequest) -> None:
+    """Omit a test whose capability the SUT does not declare (only tests with the marker start the env)."""
+    marker = request.node.get_closest_marker("capability")
+    if marker is None:
+        return
+    env: ConformanceEnvironment = request.getfixturevalue("dvc_env")
+    for name in marker.args:
+        if not env.description.declares(str(name)):
+            pytest.skip(f"capability {name!r} not declared by the SUT (omitted)")
+
+
+__all__ = ["ExchangeNotReceived"]

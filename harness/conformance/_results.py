@@ -1,0 +1,60 @@
+"""Per-test results with their requirement IDs, collected during a run and written as JSON (`--dvc-report`)
+for `dvc-harness certify` and any other reporter: one event list, every reporter reads the same data."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: result states (inferno-core): pass, fail, error, skip, omit (capability not declared), deviation
+#: (an expected deviation that failed as expected)
+STATES = ("pass", "fail", "error", "skip", "omit", "deviation")
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    requirements: list[str]
+    state: str
+    message: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass
+class RunResults:
+    seed: int | None = None
+    profile: str = ""
+    sut: dict[str, Any] = field(default_factory=dict)
+    national_url: str = ""
+    started_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    tests: list[TestResult] = field(default_factory=list)
+
+    def add(self, result: TestResult) -> None:
+        for index, existing in enumerate(self.tests):
+            if existing.nodeid == result.nodeid:  # setup/call/teardown of one test: the worst state wins
+                if STATES.index(result.state) > 0 and existing.state in ("pass", "skip", "omit"):
+                    self.tests[index] = result
+                return
+        self.tests.append(result)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "profile": self.profile,
+            "sut": self.sut,
+            "national_url": self.national_url,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "python": platform.python_version(),
+            "tests": [asdict(t) for t in self.tests],
+        }
+
+    def write(self, path: str | Path) -> None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
