@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from mock_portal.sso import pages
+from mock_portal.sso import pages, tampering
 from mock_portal.sso.clients import Client
 from mock_portal.sso.keys import ALGORITHM, InvalidJwt
 from mock_portal.sso.protocol import (
@@ -225,6 +225,8 @@ class Endpoints:
             verdict(request, exc)
             return error_response(exc)
         verdict(request, None)
+        if issued.tampered:
+            _tag(request, f"FAULT:id_token_{issued.tampered}")
         return json_response(issued.reply())
 
     # userinfo ---------------------------------------------------------------------------------
@@ -361,6 +363,9 @@ class Endpoints:
             {"HoVaTen": user.full_name, "SoDinhDanh": user.citizen_id, "NgayThangNamSinh": user.birth_date}
         )
 
+    async def arm_next_token(self, request: Request) -> Response:
+        return await tampering.arm(request, self.sso.tampering, self.sso.mock.config.admin_token)
+
     async def vneid_logout(self, request: Request) -> Response:
         note(request, "vneid-logout")
         session = self.sso.vneid_session(request.query_params.get("token_id", ""))
@@ -407,6 +412,12 @@ async def _bearer(request: Request) -> str:
     return from_header or from_body
 
 
+def _tag(request: Request, tag: str) -> None:
+    recorded = getattr(request.state, "note", None)
+    if recorded is not None:
+        recorded.rules.append(tag)
+
+
 def _invalid_token(description: str) -> OAuthError:
     header = f'Bearer realm="sso", error="invalid_token", error_description="{description}"'
     return OAuthError("invalid_token", description, 401, {"www-authenticate": header})
@@ -430,4 +441,5 @@ def routes(sso: SsoState) -> list[BaseRoute]:
         Route(f"{PREFIX}/oidc/logout", endpoints.logout, methods=["GET", "POST"]),
         Route(f"{third_party}/view-info", endpoints.vneid_profile, methods=["GET"]),
         Route(f"{third_party}/logout", endpoints.vneid_logout, methods=["GET"]),
+        Route(tampering.PATH, endpoints.arm_next_token, methods=["POST"]),
     ]

@@ -21,6 +21,7 @@ from typing import Any
 from mock_portal.sso.clients import Client, SsoSettings
 from mock_portal.sso.keys import InvalidJwt, SigningKeys
 from mock_portal.sso.protocol import OAuthError, invalid_grant
+from mock_portal.sso.tampering import TokenTampering
 from mock_portal.sso.users import TestUser
 from mock_portal.state import MockState
 
@@ -86,6 +87,8 @@ class TokenSet:
     id_token: str
     expires_in: int
     scope: str
+    #: the test variant the id_token was spoiled with (`tampering.py`), None for a genuine one
+    tampered: str | None = None
 
     def reply(self) -> dict[str, Any]:
         """The token endpoint reply (schema sso.token.reply)."""
@@ -109,13 +112,15 @@ class SsoState:
     sessions: dict[str, Session] = field(default_factory=dict)
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
+    tampering: TokenTampering = field(default_factory=TokenTampering)
     _issued: int = 0
 
     def reset(self) -> None:
-        """Forget every session, code and token (the signing key and the accounts stay)."""
+        """Forget every session, code, token and armed test variant (the signing key and the accounts stay)."""
         self.sessions.clear()
         self.codes.clear()
         self.tokens.clear()
+        self.tampering.reset()
 
     @property
     def issuer(self) -> str:
@@ -311,8 +316,10 @@ class SsoState:
         refresh = secrets.token_urlsafe(32)
         self.tokens[access] = Token(ACCESS, grant, scope, now, now + ttl)
         self.tokens[refresh] = Token(REFRESH, grant, scope, now, now + self.settings.refresh_token_ttl_s)
-        id_token = self.keys.sign(self._id_token_claims(grant, access, now, with_nonce))
-        return TokenSet(access, refresh, id_token, ttl, scope)
+        claims = self._id_token_claims(grant, access, now, with_nonce)
+        variant = self.tampering.take()
+        id_token = self.tampering.id_token(variant, claims, self.keys) if variant else self.keys.sign(claims)
+        return TokenSet(access, refresh, id_token, ttl, scope, variant)
 
     def _id_token_claims(self, grant: Grant, access_token: str, now: int, with_nonce: bool) -> dict[str, Any]:
         user = grant.session.user
