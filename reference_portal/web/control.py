@@ -3,6 +3,7 @@ own view, flush the outbox, reset. Payments add `POST /_control/payments` from t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -10,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from reference_portal.catalogue import UnknownProcedure
-from reference_portal.dossiers import InvalidRequest, NewDossier, NotFound
+from reference_portal.dossiers import Dossier, InvalidRequest, NewDossier, NotFound
 from reference_portal.national.dvcqg import NationalError
 from reference_portal.portal import Portal
 from reference_portal.web.common import HttpError, json_body, require_control_token
@@ -39,20 +40,26 @@ def dossier_view(portal: Portal, ma_ho_so: str) -> dict[str, Any]:
     }
 
 
+async def intake(portal: Portal, build: Callable[[], NewDossier]) -> Dossier:
+    """Create the dossier `build` reads from a request (control API, online submission); HttpError 422/502
+    for what cannot be used."""
+    try:
+        return await portal.dossiers.create(build())
+    except InvalidRequest as exc:
+        raise HttpError(422, "invalid", "; ".join(exc.problems)) from None
+    except UnknownProcedure as exc:
+        raise HttpError(422, "unknown_procedure", str(exc)) from None
+    except NationalError as exc:
+        raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
+
+
 def routes(portal: Portal) -> list[BaseRoute]:
     token = portal.config.control_token
 
     async def create(request: Request) -> Response:
         require_control_token(request, token)
-        try:
-            new = NewDossier.from_json(await json_body(request))
-            dossier = await portal.dossiers.create(new)
-        except InvalidRequest as exc:
-            raise HttpError(422, "invalid", "; ".join(exc.problems)) from None
-        except UnknownProcedure as exc:
-            raise HttpError(422, "unknown_procedure", str(exc)) from None
-        except NationalError as exc:
-            raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
+        body = await json_body(request)
+        dossier = await intake(portal, lambda: NewDossier.from_json(body))
         return JSONResponse(dossier.summary(), status_code=201)
 
     async def act(request: Request) -> Response:
