@@ -17,15 +17,19 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from harness.requirements import load_catalogue
 from mock_portal.config import MockConfig
 from mock_portal.payment.packets import sign
 from mock_portal.server import RunningMock, free_port, running_mock
+from reference_portal.defects import defect_catalogue
 from reference_portal.server import RunningPortal
 from tests.reference.conftest import CONTROL, FEE_PROCEDURE, PortalFactory, dossier_request, exchanges
 
 SECRET = "demo-secret"
 TIMINGS = {"auto_delay_s": 0.1, "pending_s": 1.0, "late_ipn_s": 20.0, "duplicate_gap_s": 0.1, "ipn_timeout_s": 5}
-APPROVE, DECLINE, PENDING, DUPLICATE, LATE, BAD_CHECKSUM = 150001, 150002, 150003, 150005, 150006, 150007
+APPROVE, DECLINE, PENDING, DUPLICATE, LATE, BAD_CHECKSUM, OUT_OF_ORDER = (
+    150001, 150002, 150003, 150005, 150006, 150007, 150008,
+)  # fmt: skip
 FEE = 8000  # FEE_PROCEDURE's fee in the mock catalogue
 PAY_STEP = "Đã thực hiện nghĩa vụ tài chính"
 T = TypeVar("T")
@@ -275,7 +279,26 @@ def test_late_ipn_converges_through_query_before_it_arrives(control: httpx.Clien
     assert exchanges(admin, service="IPN", ma_tham_chieu=reference) == []  # due 20 s after the payment
 
 
+def test_failure_of_an_earlier_attempt_does_not_undo_the_payment(control: httpx.Client, admin: httpx.Client) -> None:
+    code = fee_dossier(control, fee=OUT_OF_ORDER)
+    reference = start_payment(control, code)["MaThamChieu"]
+    stale, success = ipns(admin, reference, count=2)
+    assert (stale["request"]["body"]["MaLoi"], success["request"]["body"]["MaLoi"]) == ("01", "00")
+    assert all(row["verdict"] == "valid" for row in (stale, success))
+    paid = settled(control, reference, "paid")
+    assert paid["recorded"] == 1 and paid["MaGiaoDich"] == success["request"]["body"]["MaGiaoDich"]
+    in_status(control, code, "4")
+    assert len(pay_steps(control, admin, code)) == 1
+
+
 # --- IPN checks: each shown right, and wrong under its defect switch ---------------------------------------
+
+
+def test_every_payment_defect_names_catalogued_requirements() -> None:
+    known = set(load_catalogue().requirements)
+    defects = [d for d in defect_catalogue().values() if d.area == "payment"]
+    assert len(defects) >= 6
+    assert all(d.requirements and set(d.requirements) <= known for d in defects), [d.requirements for d in defects]
 
 
 @pytest.mark.parametrize("defect", [None, "ipn-not-idempotent"])
