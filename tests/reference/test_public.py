@@ -42,6 +42,10 @@ def test_anyone_sees_the_status_and_nothing_personal(sut: RunningPortal, control
         assert value not in lookup(sut.url, code).text
 
 
+def test_the_portal_declares_the_lookup_capability(control: httpx.Client) -> None:
+    assert "public_lookup" in control.get("/_control/health").json()["capabilities"]
+
+
 def test_the_owner_signed_in_by_techid_sees_the_record_and_history(
     sut: RunningPortal, control: httpx.Client, admin: httpx.Client
 ) -> None:

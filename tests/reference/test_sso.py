@@ -195,6 +195,10 @@ def test_a_second_login_passes_through_the_open_provider_session(browser: Browse
     assert replay.status_code == 401  # a new login replaces the older session
 
 
+def test_the_portal_declares_the_sso_capability(control: httpx.Client) -> None:
+    assert "sso" in control.get("/_control/health").json()["capabilities"]
+
+
 # refusals ----------------------------------------------------------------------------------------
 
 
