@@ -2,13 +2,14 @@
 queries, waiting for the SUT's messages, per-requirement results.
 
 Public: `ConformanceEnvironment`, `ConformanceOptions`, `Evidence`, `ExchangeNotReceived`, `RunResults`,
-`accepted`, `items`, `request_body`.
+`Faults`, `accepted`, `items`, `request_body`.
 """
 
 from __future__ import annotations
 
 from harness.conformance._environment import ConformanceEnvironment, ConformanceOptions
 from harness.conformance._evidence import Evidence, ExchangeNotReceived, accepted, items, request_body
+from harness.conformance._faults import Faults
 from harness.conformance._results import STATES, RunResults, TestResult
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "ConformanceOptions",
     "Evidence",
     "ExchangeNotReceived",
+    "Faults",
     "RunResults",
     "TestResult",
     "accepted",

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from harness.conformance._evidence import Evidence
+from harness.conformance._faults import Faults
 from harness.core.errors import HarnessError, UsageError
 from harness.sut import SutDescription, SutDriver, SutError, SutUnreachable, connect, load_sut
 
@@ -39,7 +40,18 @@ def _reference_description(port: int, national_url: str) -> SutDescription:
             "national": {"username": "demo", "password": "demo", "madonvi": "000.00.00.H56"},
             "payment": {"ma_doi_tac": "DEMO", "ipn_url": f"{base}/payment/ipn"},
             "sso": {"client_id": "demo-client", "redirect_uri": f"{base}/auth/callback"},
-            "capabilities": {"declared": ["payment", "sso", "inbound", "ratings", "statistics", "public_lookup"]},
+            "capabilities": {
+                "declared": [
+                    "payment",
+                    "sso",
+                    "inbound",
+                    "ratings",
+                    "statistics",
+                    "public_lookup",
+                    "catalogue",
+                    "restart",
+                ]
+            },
             "timing": {"sync_delay_s": 10},
         },
         source="<embedded reference portal>",
@@ -59,6 +71,7 @@ class ConformanceEnvironment:
         self.driver: SutDriver
         self.national_url: str
         self.evidence: Evidence
+        self.faults: Faults
 
     @classmethod
     def start(cls, options: ConformanceOptions) -> ConformanceEnvironment:
@@ -102,7 +115,7 @@ class ConformanceEnvironment:
                 raise HarnessError(f"the national mock at {url} is unreachable ({type(exc).__name__})") from None
             if health.status_code != 200:
                 raise UsageError(f"the national mock at {url} refused the admin token (HTTP {health.status_code})")
-            self.evidence = Evidence(client)
+            self.evidence, self.faults = Evidence(client), Faults(client)
             return url
         from mock_portal.config import Account, MockConfig
         from mock_portal.server import start_in_thread
@@ -118,7 +131,7 @@ class ConformanceEnvironment:
         self.mock = start_in_thread(config)
         self._stack.callback(self.mock.stop)
         client = self._stack.enter_context(httpx.Client(base_url=self.mock.url, headers=admin_headers, timeout=30))
-        self.evidence = Evidence(client)
+        self.evidence, self.faults = Evidence(client), Faults(client)
         return str(self.mock.url)
 
     def _start_reference_portal(self, port: int) -> None:
@@ -137,7 +150,17 @@ class ConformanceEnvironment:
             defects=self.options.reference_defects,
         )
         self.portal = start_portal_in_thread(config)
-        self._stack.callback(self.portal.stop)
+        self._stack.callback(lambda: self.portal.stop())
+
+    def restart_sut(self) -> None:
+        """Stop the SUT and start it again on the same database (capability `restart`: embedded portal)."""
+        if self.portal is None:
+            raise HarnessError("this SUT cannot be restarted by the harness (it does not declare `restart`)")
+        from reference_portal.server import start_portal_in_thread
+
+        config = self.portal.config
+        self.portal.stop()
+        self.portal = start_portal_in_thread(config)
 
     @property
     def embedded(self) -> bool:
