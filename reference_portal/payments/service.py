@@ -68,9 +68,12 @@ class PaymentService:
             raise PaymentRefused(f"dossier {ma_ho_so} has no fee due: pass amount")
         moment = self.portal.clock()
         time = stamp(moment)
-        reference = new_reference(ma_ho_so, moment)
-        while not self.store.insert(reference, ma_ho_so, fee_round, amount, time):
+        for _ in range(5):  # a random tail of 24 bits: a second draw is already unlikely
             reference = new_reference(ma_ho_so, moment)
+            if self.store.insert(reference, ma_ho_so, fee_round, amount, time):
+                break
+        else:
+            raise PaymentRefused(f"no free payment reference for dossier {ma_ho_so}: try again")
         packet = self.client.sign(init_packet(self.portal.config, dossier, reference, amount, time), "payment.INIT")
         if self.portal.defects.on("init-bad-checksum"):
             packet["MaXacThuc"] = checksum(packet, "payment.INIT", self.client.secret + "-wrong")
