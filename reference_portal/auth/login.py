@@ -162,7 +162,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
             response.delete_cookie(COOKIE, path="/")
             return response
         citizen = store.close_session(token) if token else None
-        if not token:
+        if citizen is None:
             store.log("logout", None, "no session")
         try:
             url = await oidc_client(portal).end_session_url(

@@ -179,9 +179,9 @@ class AuthStore:
             row = conn.execute(
                 "DELETE FROM portal_session WHERE token_hash = ? RETURNING *", (_hash(token),)
             ).fetchone()
-            self._log(conn, "logout", row["tech_id"] if row else None, "session ended" if row else "no session")
-        if row is None:
-            return None
+            if row is None:
+                return None
+            self._log(conn, "logout", row["tech_id"], "session ended")
         return Citizen(**{k: row[k] for k in Citizen.__dataclass_fields__})
 
     # --- the log ----------------------------------------------------------------------------------

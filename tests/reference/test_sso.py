@@ -439,6 +439,9 @@ def test_logout_without_a_session_still_signs_out_at_the_provider(sut: RunningPo
     answer = httpx.post(f"{sut.url}/auth/logout")
     assert answer.status_code == 302 and without_query(answer.headers["location"]) == f"{national.url}/sso/oidc/logout"
     assert "id_token_hint" not in query_of(answer.headers["location"])
+    stale = httpx.post(f"{sut.url}/auth/logout", cookies={COOKIE: "no-such-session"})
+    assert stale.status_code == 302
+    assert [(e["event"], e["detail"]) for e in AuthStore(sut.portal.db).events()] == [("logout", "no session")] * 2
 
 
 def test_local_only_logout_defect_keeps_both_sessions(portal_factory: PortalFactory, admin: httpx.Client) -> None:
