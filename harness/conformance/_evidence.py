@@ -53,6 +53,18 @@ class Evidence:
         rows: list[Exchange] = response.json()
         return [r for r in rows if direction is None or r.get("direction") == direction]
 
+    def export_ndjson(self, path: str) -> int:
+        """Write every exchange (the mock's redacted NDJSON export) to `path`; returns the line count."""
+        from pathlib import Path
+
+        response = self.client.get("/_admin/exchanges.ndjson")
+        if response.status_code != 200:
+            raise HarnessError(f"the national mock's evidence export failed: HTTP {response.status_code}")
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(response.content)
+        return response.content.count(b"\n")
+
     def mark(self) -> int:
         """The sequence number of the newest exchange: pass it as `since` to see only what follows."""
         rows = self.exchanges()

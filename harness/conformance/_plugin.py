@@ -11,6 +11,7 @@ Options (each also an environment variable and an ini key, Locust style):
 | `--seed N` | `DVC_HARNESS_SEED` | `dvc_seed` | Hypothesis and data seed; printed and recorded |
 | `--expected-deviations FILE` | `DVC_HARNESS_EXPECTED_DEVIATIONS` | `dvc_expected_deviations` | known deviations |
 | `--dvc-report FILE` | `DVC_HARNESS_REPORT` | `dvc_report` | per-requirement results as JSON |
+| `--dvc-evidence FILE` | `DVC_HARNESS_EVIDENCE` | `dvc_evidence` | the run's exchanges, NDJSON, redacted |
 | `--req ID` (repeatable) | | | run only the tests tagged with these requirement IDs |
 
 Nothing starts unless a test asks for a conformance fixture, so the plugin is inert in other projects.
@@ -39,6 +40,7 @@ _OPTIONS = (
     ("--seed", "dvc_seed", "DVC_HARNESS_SEED", "seed for Hypothesis and generated data (printed, recorded)"),
     ("--expected-deviations", "dvc_expected_deviations", "DVC_HARNESS_EXPECTED_DEVIATIONS", "TOML of known deviations"),
     ("--dvc-report", "dvc_report", "DVC_HARNESS_REPORT", "write per-requirement results as JSON to this file"),
+    ("--dvc-evidence", "dvc_evidence", "DVC_HARNESS_EVIDENCE", "export the run's exchanges (NDJSON, redacted) here"),
 )
 RESULTS_KEY = pytest.StashKey[RunResults]()
 ENV_KEY = pytest.StashKey[ConformanceEnvironment]()
@@ -216,6 +218,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         target = _option(config, "dvc_report", "DVC_HARNESS_REPORT")
         if target:
             results.write(target)
+    evidence_file = _option(config, "dvc_evidence", "DVC_HARNESS_EVIDENCE")
+    if env is not None and evidence_file:
+        env.evidence.export_ndjson(evidence_file)
     if env is not None:
         env.close()
 
