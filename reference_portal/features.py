@@ -7,9 +7,10 @@ from reference_portal.portal import Feature
 
 def default_features() -> list[Feature]:
     from reference_portal.auth import FEATURE as AUTH
+    from reference_portal.catalogue_feature import FEATURE as CATALOGUE
     from reference_portal.feedback import FEATURE as FEEDBACK
     from reference_portal.inbound import FEATURE as INBOUND
     from reference_portal.payments import FEATURE as PAYMENTS
     from reference_portal.public import FEATURE as PUBLIC
 
-    return [AUTH, PAYMENTS, PUBLIC, FEEDBACK, INBOUND]
+    return [AUTH, PAYMENTS, PUBLIC, FEEDBACK, INBOUND, CATALOGUE]
