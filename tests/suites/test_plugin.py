@@ -1,0 +1,120 @@
+"""The conformance plugin seen from outside: a pytest run in a subprocess, on small suites written here."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from mock_portal.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SUITE = """
+import pytest
+
+@pytest.mark.req("SYNC-RETRY-NO-LOSS")
+def test_passes(dvc_sut):
+    assert dvc_sut.health().ok
+
+@pytest.mark.req("SYNC-FINAL-STATE", "TT01-D17-PUSH-STATUS")
+def test_fails():
+    assert False, "the SUT did something wrong"
+
+@pytest.mark.req("SYNC-TRANSITIONS")
+@pytest.mark.capability("qa")
+def test_needs_a_capability_the_portal_lacks():
+    pass
+
+@pytest.mark.req("TT01-D19-SEQUENCE")
+def test_seed(dvc_seed, rng):
+    print("SEED", dvc_seed, rng.random())
+"""
+CONFTEST = "from suites.conftest import rng  # noqa: F401\n"
+
+
+def run(tmp_path: Path, *args: str, suite: str = SUITE) -> subprocess.CompletedProcess[str]:
+    folder = tmp_path / "mysuite"
+    folder.mkdir(exist_ok=True)
+    (folder / "test_it.py").write_text(textwrap.dedent(suite), encoding="utf-8")
+    (folder / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", str(folder), "-p", "no:cacheprovider", "-o", "addopts=", "-rA", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_results_junit_properties_and_states(tmp_path: Path) -> None:
+    done = run(tmp_path, "--junitxml", "junit.xml", "--dvc-report", "report.json", "--seed", "42")
+    assert done.returncode == 1, done.stdout
+    assert "seed 42 (reproduce with --seed 42)" in done.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    states = {t["nodeid"].rsplit("::", 1)[1]: (t["state"], t["requirements"]) for t in report["tests"]}
+    assert states["test_passes"] == ("pass", ["SYNC-RETRY-NO-LOSS"])
+    assert states["test_fails"] == ("fail", ["SYNC-FINAL-STATE", "TT01-D17-PUSH-STATUS"])
+    assert states["test_needs_a_capability_the_portal_lacks"][0] == "omit"
+    assert report["seed"] == 42 and report["sut"]["sut"]["control_token"] == "***"
+    cases = {c.get("name"): c for c in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")}
+    properties = [(p.get("name"), p.get("value")) for p in cases["test_fails"].iter("property")]
+    assert properties == [("requirement", "SYNC-FINAL-STATE"), ("requirement", "TT01-D17-PUSH-STATUS")]
+
+
+def test_the_seed_reproduces_generated_data(tmp_path: Path) -> None:
+    first = run(tmp_path, "--seed", "7", "-s", "-k", "seed")
+    second = run(tmp_path, "--seed", "7", "-s", "-k", "seed")
+    third = run(tmp_path, "--seed", "8", "-s", "-k", "seed")
+
+    def printed(done: subprocess.CompletedProcess[str]) -> list[str]:
+        return re.findall(r"SEED \d+ [0-9.]+", done.stdout)
+
+    assert printed(first) and printed(first) == printed(second)
+    assert printed(first) != printed(third)
+
+
+def test_expected_deviations_keep_the_run_green(tmp_path: Path) -> None:
+    deviations = tmp_path / "deviations.toml"
+    deviations.write_text('[[deviation]]\nrequirement = "SYNC-FINAL-STATE"\nreason = "fixed in 2.4"\n')
+    done = run(tmp_path, "--expected-deviations", str(deviations), "--dvc-report", "report.json", "-k", "fails")
+    assert done.returncode == 0, done.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [t["state"] for t in report["tests"]] == ["deviation"]
+    assert "fixed in 2.4" in done.stdout
+
+
+def test_unknown_requirement_ids_stop_the_collection(tmp_path: Path) -> None:
+    suite = 'import pytest\n@pytest.mark.req("NOT-A-REQUIREMENT")\ndef test_x():\n    pass\n'
+    done = run(tmp_path, suite=suite)
+    assert done.returncode == 4
+    assert "unknown requirement ID(s) NOT-A-REQUIREMENT" in done.stderr + done.stdout
+
+
+def test_a_malformed_sut_toml_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    sut = tmp_path / "sut.toml"
+    sut.write_text('[sut]\nbase_url = "http://127.0.0.1:1"\ncontrol_token = \n')
+    done = run(tmp_path, "--sut", str(sut), "-k", "passes")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "sut.toml" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_an_unreachable_sut_is_one_clear_line_and_exit_4(tmp_path: Path) -> None:
+    port = free_port()
+    sut = tmp_path / "sut.toml"
+    sut.write_text(
+        f'[sut]\nname = "x"\nbase_url = "http://127.0.0.1:{port}"\ncontrol_token = "t"\n'
+        '[national]\nusername = "demo"\npassword = "demo"\nmadonvi = "000.00.00.H56"\n'
+    )
+    done = run(tmp_path, "--sut", str(sut), "-k", "passes")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert f"127.0.0.1:{port}" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_an_unreachable_mock_url_is_exit_4(tmp_path: Path) -> None:
+    done = run(tmp_path, "--mock-url", f"http://127.0.0.1:{free_port()}", "-k", "passes")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "unreachable" in done.stdout + done.stderr
