@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from harness.conformance._plugin import (  # noqa: F401 - hooks and fixtures pytest discovers by name
-    _dvc_capability_gate,
     dvc_env,
     dvc_evidence,
     dvc_seed,
@@ -26,6 +25,7 @@ from harness.conformance._plugin import (  # noqa: F401 - hooks and fixtures pyt
     pytest_configure,
     pytest_report_collectionfinish,
     pytest_runtest_makereport,
+    pytest_runtest_setup,
     pytest_sessionfinish,
     wait_for_exchange,
 )

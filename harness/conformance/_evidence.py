@@ -14,6 +14,7 @@ from harness.core.errors import HarnessError
 
 Exchange = dict[str, Any]
 POLL_S = 0.1
+PAGE = 5000
 
 
 class ExchangeNotReceived(AssertionError):
@@ -42,15 +43,25 @@ class Evidence:
         since: int | None = None,
         direction: str | None = None,
     ) -> list[Exchange]:
-        """Every matching exchange, oldest first; `since` is a sequence number (exclusive)."""
-        params = {"service": service, "ma_ho_so": ma_ho_so, "since": since}
-        try:
-            response = self.client.get("/_admin/exchanges", params={k: v for k, v in params.items() if v is not None})
-        except httpx.HTTPError as exc:
-            raise HarnessError(f"the national mock's evidence could not be read: {exc}") from exc
-        if response.status_code != 200:
-            raise HarnessError(f"the national mock's evidence could not be read: HTTP {response.status_code}")
-        rows: list[Exchange] = response.json()
+        """Every matching exchange, oldest first; `since` is a sequence number (exclusive, see `mark`).
+        Pages through the admin API, so long runs are read whole."""
+        rows: list[Exchange] = []
+        after = since or 0
+        while True:
+            params = {"service": service, "ma_ho_so": ma_ho_so, "after_seq": after or None, "limit": PAGE}
+            try:
+                response = self.client.get(
+                    "/_admin/exchanges", params={k: v for k, v in params.items() if v is not None}
+                )
+            except httpx.HTTPError as exc:
+                raise HarnessError(f"the national mock's evidence could not be read: {exc}") from exc
+            if response.status_code != 200:
+                raise HarnessError(f"the national mock's evidence could not be read: HTTP {response.status_code}")
+            page: list[Exchange] = response.json()
+            rows.extend(page)
+            if len(page) < PAGE:
+                break
+            after = int(page[-1]["seq"])
         return [r for r in rows if direction is None or r.get("direction") == direction]
 
     def export_ndjson(self, path: str) -> int:

@@ -228,18 +228,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 # --- fixtures ---------------------------------------------------------------------------------------
 
 
+def _environment(config: pytest.Config) -> ConformanceEnvironment:
+    """The session's national mock and SUT, started on first use (a fixture or the capability gate)."""
+    if ENV_KEY in config.stash:
+        return config.stash[ENV_KEY]
+    try:
+        env = ConformanceEnvironment.start(_options(config))
+    except HarnessError as exc:
+        pytest.exit(f"dvc-harness: {exc}", returncode=exc.exit_code)
+    config.stash[ENV_KEY] = env
+    return env
+
+
 @pytest.fixture(scope="session")
 def dvc_env(pytestconfig: pytest.Config) -> ConformanceEnvironment:
     """The national mock and the SUT for this session (started on first use, stopped at the end)."""
-    if ENV_KEY in pytestconfig.stash:
-        return pytestconfig.stash[ENV_KEY]
-    options = _options(pytestconfig)
-    try:
-        env = ConformanceEnvironment.start(options)
-    except HarnessError as exc:
-        pytest.exit(f"dvc-harness: {exc}", returncode=exc.exit_code)
-    pytestconfig.stash[ENV_KEY] = env
-    return env
+    return _environment(pytestconfig)
 
 
 @pytest.fixture(scope="session")
@@ -288,15 +292,16 @@ def wait_for_exchange(dvc_env: ConformanceEnvironment) -> WaitForExchange:
     return wait
 
 
-@pytest.fixture(autouse=True)
-def _dvc_capability_gate(request: pytest.FixtureRequest) -> None:
-    """Omit a test whose capability the SUT does not declare (only tests with the marker start the env)."""
-    marker = request.node.get_closest_marker("capability")
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Omit a test whose capability the SUT does not declare, before any fixture (module-scoped flows
+    included) runs against it. Only tests with the marker start the environment here."""
+    marker = item.get_closest_marker("capability")
     if marker is None:
         return
-    env: ConformanceEnvironment = request.getfixturevalue("dvc_env")
+    description = _environment(item.config).description
     for name in marker.args:
-        if not env.description.declares(str(name)):
+        if not description.declares(str(name)):
             pytest.skip(f"capability {name!r} not declared by the SUT (omitted)")
 
 
