@@ -18,6 +18,9 @@ from harness.core.errors import HarnessError, UsageError
 from harness.sut import SutDescription, SutDriver, SutError, SutUnreachable, connect, load_sut
 
 DEFAULT_ADMIN_TOKEN = "demo-admin"
+#: payment-platform timings of the mock a run starts (docs/payment-outcomes.md): short, so the payment suite's
+#: pending and late outcomes play out in seconds; a late IPN still lands well after a QUERY could learn the result
+MOCK_PAYMENT_TIMINGS = {"auto_delay_s": 0.2, "pending_s": 1.0, "late_ipn_s": 1.5, "duplicate_gap_s": 0.1}
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,9 @@ class ConformanceEnvironment:
             admin_token=self.options.mock_admin_token,
             accounts=(Account(national.username, national.password, national.province),),
             sut_ipn_url=description.payment.ipn_url if description.payment else "",
+            payment_partner=description.payment.ma_doi_tac if description.payment else MockConfig.payment_partner,
             sso_client_id=description.sso.client_id if description.sso else MockConfig.sso_client_id,
+            extra={"payment": dict(MOCK_PAYMENT_TIMINGS)},
         )
         self.mock = start_in_thread(config)
         self._stack.callback(self.mock.stop)
