@@ -34,9 +34,9 @@ def _month(portal: Portal, raw: object, *, default_now: bool) -> Month:
     try:
         month = Month.parse(raw)
     except InvalidMonth as exc:
-        raise HttpError(422, "invalid month", str(exc)) from None
+        raise HttpError(422, "invalid", str(exc)) from None
     if month > current:
-        raise HttpError(422, "invalid month", f"{month} has not started yet (the portal's month is {current})")
+        raise HttpError(422, "invalid", f"{month} has not started yet (the portal's month is {current})")
     return month
 
 
@@ -69,11 +69,11 @@ def routes(portal: Portal) -> list[BaseRoute]:
             dossier = portal.dossiers.get(new.ma_ho_so)
             answer = ratings.rate(dossier, new, portal.clock())
         except InvalidRequest as exc:
-            raise HttpError(422, "invalid rating", "; ".join(exc.problems)) from None
+            raise HttpError(422, "invalid", "; ".join(exc.problems)) from None
         except NotFound as exc:
-            raise HttpError(404, "unknown dossier", str(exc)) from None
+            raise HttpError(404, "not_found", str(exc)) from None
         except RatingRefused as exc:
-            raise HttpError(409, "rating not allowed", str(exc)) from None
+            raise HttpError(409, "action_not_allowed", str(exc)) from None
         portal.outbox.wake()
         return JSONResponse(answer, status_code=201)
 
@@ -93,7 +93,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
         require_control_token(request, token)
         body = await json_body(request)
         if not isinstance(body, dict) or "month" not in body:
-            raise HttpError(422, "invalid request", 'send {"month": "YYYY-MM"}')
+            raise HttpError(422, "invalid", 'send {"month": "YYYY-MM"}')
         month = _month(portal, body["month"], default_now=False)
         computed = _statistics(portal, month)
         with portal.db.transaction() as conn:

@@ -45,22 +45,22 @@ def payment_view(payment: Payment) -> dict[str, Any]:
 
 def _start_request(body: Any) -> tuple[str, int | None]:
     if not isinstance(body, dict):
-        raise HttpError(422, "invalid request", 'send {"MaHoSo": ..., "amount"?: integer đồng}')
+        raise HttpError(422, "invalid", 'send {"MaHoSo": ..., "amount"?: integer đồng}')
     unknown = sorted(set(body) - _START_KEYS)
     if unknown:
-        raise HttpError(422, "invalid request", f"unknown key(s) {', '.join(map(repr, unknown))}")
+        raise HttpError(422, "invalid", f"unknown key(s) {', '.join(map(repr, unknown))}")
     code, amount = body.get("MaHoSo"), body.get("amount")
     if not isinstance(code, str) or not code.strip() or len(code) > _MAX_CODE:
-        raise HttpError(422, "invalid request", "MaHoSo must be a non-empty string (the dossier code)")
+        raise HttpError(422, "invalid", "MaHoSo must be a non-empty string (the dossier code)")
     if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount < 10**15):
-        raise HttpError(422, "invalid request", "amount must be a positive integer number of đồng")
+        raise HttpError(422, "invalid", "amount must be a positive integer number of đồng")
     return code.strip(), amount
 
 
 def _found(service: PaymentService, request: Request) -> Payment:
     payment = service.store.get(request.path_params["ma_tham_chieu"])
     if payment is None:
-        raise HttpError(404, "unknown payment", f"no payment {request.path_params['ma_tham_chieu']!r}")
+        raise HttpError(404, "not_found", f"no payment {request.path_params['ma_tham_chieu']!r}")
     return payment
 
 
@@ -74,11 +74,11 @@ def routes(portal: Portal) -> list[BaseRoute]:
         try:
             payment = await service.start(code, amount)
         except NotFound as exc:
-            raise HttpError(404, "unknown dossier", str(exc)) from None
+            raise HttpError(404, "not_found", str(exc)) from None
         except PaymentRefused as exc:
-            raise HttpError(409, "payment not allowed", str(exc)) from None
+            raise HttpError(409, "action_not_allowed", str(exc)) from None
         except PaymentError as exc:
-            raise HttpError(502, "payment platform refused", str(exc)) from None
+            raise HttpError(502, "national_refused", str(exc)) from None
         body = {"MaThamChieu": payment.reference, "UrlThanhToan": payment.pay_url, "SoTien": payment.amount}
         return JSONResponse(body, status_code=201)
 
@@ -91,7 +91,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
         payment = _found(service, request)
         pdf = service.store.receipt(payment.reference)
         if pdf is None:
-            raise HttpError(404, "no receipt", f"payment {payment.reference} has no receipt (yet): {payment.state}")
+            raise HttpError(404, "not_found", f"payment {payment.reference} has no receipt (yet): {payment.state}")
         return Response(pdf, media_type="application/pdf")
 
     async def notify(request: Request) -> Response:

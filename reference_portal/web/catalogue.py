@@ -46,9 +46,9 @@ def routes(portal: Portal) -> list[BaseRoute]:
         params = request.query_params
         field, level, query = params.get("MaLinhVuc"), params.get("MucDo"), params.get("q", "").strip()
         if level is not None and level not in _LEVELS:
-            raise HttpError(422, "invalid filter", 'MucDo must be "4" (toàn trình) or "3" (một phần)')
+            raise HttpError(422, "invalid", 'MucDo must be "4" (toàn trình) or "3" (một phần)')
         if len(query) > MAX_QUERY:
-            raise HttpError(422, "invalid filter", f"q is longer than {MAX_QUERY} characters")
+            raise HttpError(422, "invalid", f"q is longer than {MAX_QUERY} characters")
         wanted = _folded(query)
         procedures = [
             p
@@ -62,13 +62,13 @@ def routes(portal: Portal) -> list[BaseRoute]:
     async def one(request: Request) -> Response:
         code = request.path_params["ma_tthc"]
         if not _CODE.fullmatch(code):
-            raise HttpError(422, "invalid procedure code", f"{code[:60]!r} is not x.yyyyyy (or x.yyyyyy.000.00.00.H56)")
+            raise HttpError(422, "invalid", f"{code[:60]!r} is not x.yyyyyy (or x.yyyyyy.000.00.00.H56)")
         try:
             procedure = await portal.catalogue.get(code)
         except UnknownProcedure as exc:
-            raise HttpError(404, "unknown procedure", str(exc)) from None
+            raise HttpError(404, "not_found", str(exc)) from None
         except NationalError as exc:
-            raise HttpError(502, "national side unavailable", f"the procedure could not be fetched: {exc}") from None
+            raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
         return JSONResponse(view(procedure))
 
     return [

@@ -100,7 +100,7 @@ def test_one_procedure_by_code(publishing: Publishing) -> None:
         local = client.get("/api/procedures/1.001193.000.00.00.H56")  # the locally applied form
         assert local.status_code == 200 and local.json()["MaTTHC"] == "1.001193"
         unknown = client.get("/api/procedures/9.999999")
-        assert unknown.status_code == 404 and unknown.json()["error"] == "unknown procedure"
+        assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
         for bad in ("abc", "1.00119", "1.001193;DROP", "%00"):
             assert client.get(f"/api/procedures/{bad}").status_code == 422, bad
 
