@@ -8,6 +8,7 @@ tax code is the dossier's SoDinhDanh) → also the dossier record and its histor
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -55,6 +56,8 @@ def owner_view(portal: Portal, dossier: Dossier) -> dict[str, Any]:
 
 def _routes(portal: Portal) -> list[BaseRoute]:
     async def lookup(request: Request) -> Response:
+        if portal.defects.on("slow-lookup"):
+            await asyncio.sleep(12)  # defect: a lookup slower than the maximum response time
         code = request.path_params["ma_ho_so"]
         if len(code) > MAX_CODE_CHARS or not _CODE.fullmatch(code):
             raise HttpError(400, "invalid", f"MaHoSo is at most {MAX_CODE_CHARS} letters, digits, '.', '-'")
