@@ -43,6 +43,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Parser]] = {
     ("post", "/_control/payments"): {"201": PaymentRef.from_json},
     ("post", "/_control/sync"): {"200": SyncReport.from_json},
     ("post", "/_control/reset"): {"200": None},
+    # optional operations (a capability each); the driver does not wrap them
+    ("get", "/_control/payments/{MaThamChieu}"): {"200": None},
+    ("post", "/_control/ratings"): {"201": None},
+    ("post", "/_control/statistics/sync"): {"202": None},
+    ("get", "/_control/inbound"): {"200": None},
 }
 ERRORS = {"400", "401", "404", "409", "422"}
 
