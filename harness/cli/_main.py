@@ -8,6 +8,7 @@ import click
 
 from harness import __version__
 from harness.cli._catalogue_cmds import rules_command, types_command
+from harness.cli._certify import certify_command
 from harness.cli._mock import mock_group
 from harness.cli._requirements import requirements_group
 from harness.cli._sut import sut_group
@@ -30,6 +31,7 @@ cli.add_command(types_command)
 cli.add_command(rules_command)
 cli.add_command(mock_group)
 cli.add_command(sut_group)
+cli.add_command(certify_command)
 cli.add_command(requirements_group)
 
 

@@ -1,0 +1,165 @@
+"""A certification run: preflight, the suites in a child pytest, then report.json, report.html, junit.xml,
+evidence.ndjson and pytest.log in one directory (`reports/<run-id>/` by default).
+
+Exit codes (PRODUCT.md): 0 no SHALL requirement failed; 2 configuration; 3 conformance failures; 4 the SUT or
+mock unreachable, or pytest itself failed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import shlex
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from harness.core.errors import HarnessError, UsageError
+from harness.reporting._html import render_html
+from harness.reporting._integrity import integrity_of
+from harness.reporting._preflight import (
+    ARTEFACTS,
+    Checked,
+    check_configuration,
+    check_mock,
+    check_out_dir,
+    check_reference_defects,
+    check_sut,
+)
+from harness.reporting._runner import Progress, failure_line, run_pytest
+from harness.reporting._suites import base_args, suites_dir
+from harness.reporting.model import Report
+from harness.reporting.verdicts import RunContext, build_report
+
+DEFAULT_ROOT = Path("reports")
+
+
+@dataclass(frozen=True)
+class CertifyOptions:
+    sut_file: str | None = None
+    out_dir: str | None = None
+    seed: int | None = None
+    profile: str | None = None
+    mock_url: str | None = None
+    expected_deviations: str | None = None
+    #: requirement IDs to narrow the run to (passed to pytest as --req)
+    selection: tuple[str, ...] = ()
+    #: self-tests: defect switches of the embedded reference portal
+    reference_defects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CertifyResult:
+    report: Report
+    directory: Path
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.report.conformant else 3
+
+    @property
+    def report_json(self) -> Path:
+        return self.directory / "report.json"
+
+    @property
+    def report_html(self) -> Path:
+        return self.directory / "report.html"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """`20261125T200102Z-3f9a`: the UTC start time and a short random suffix."""
+    return f"{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+def _given(options: CertifyOptions) -> list[tuple[str, str]]:
+    """The options given that the suites' pytest takes under the same name, as (flag, value)."""
+    pairs = [
+        ("--sut", options.sut_file),
+        ("--mock-url", options.mock_url),
+        ("--expected-deviations", options.expected_deviations),
+        *(("--reference-defect", defect) for defect in options.reference_defects),
+    ]
+    return [(flag, value) for flag, value in pairs if value]
+
+
+def reproduce_command(options: CertifyOptions, seed: int, profile: str) -> str:
+    words = ["dvc-harness", "certify", "--seed", str(seed), "--profile", profile]
+    words += [word for rid in options.selection for word in ("--select", rid)]
+    words += [word for pair in _given(options) for word in pair]
+    return shlex.join(words)
+
+
+def preflight(options: CertifyOptions, run_id: str) -> tuple[Checked, Path]:
+    """Everything that can be checked before the run; raises with the right exit code."""
+    directory = (Path(options.out_dir) if options.out_dir else DEFAULT_ROOT / run_id).absolute()
+    check_out_dir(directory)
+    checked = check_configuration(options.profile, options.selection, options.expected_deviations, options.sut_file)
+    check_reference_defects(options.reference_defects, options.sut_file)
+    if options.mock_url:
+        check_mock(options.mock_url)
+    if checked.sut is not None:
+        check_sut(checked.sut)
+    return checked, directory
+
+
+def certify(options: CertifyOptions, progress: Progress | None = None) -> CertifyResult:
+    started = datetime.now(UTC)
+    run_id = new_run_id(started)
+    checked, directory = preflight(options, run_id)
+    suites = suites_dir()
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dvc-certify-") as tmp:
+        results_file = Path(tmp) / "results.json"
+        args = [str(suites), *base_args(suites), "-q", "-p", "no:randomly", *_run_args(options, directory, seed)]
+        args += ["--profile", checked.profile, "--dvc-report", str(results_file)]
+        code = run_pytest(args, log_path=directory / "pytest.log", progress=progress)
+        finished = datetime.now(UTC)
+        results = _read_results(code, results_file, directory, options)
+    context = RunContext(
+        run_id=run_id,
+        seed=seed,
+        reproduce=reproduce_command(options, seed, checked.profile),
+        started_at=started,
+        finished_at=finished,
+        selection=options.selection,
+        deviations=checked.deviations,
+        reference_defects=options.reference_defects,
+        pytest_exit_code=code,
+        pytest_version=pytest.__version__,
+    )
+    report = build_report(checked.catalogue, checked.profile, results, context)
+    pytest_files = integrity_of(directory, ("junit.xml", "evidence.ndjson", "pytest.log")).files
+    (directory / "report.html").write_text(render_html(report, pytest_files), encoding="utf-8")
+    report = replace(report, integrity=integrity_of(directory, [name for name in ARTEFACTS if name != "report.json"]))
+    (directory / "report.json").write_text(report.dumps(), encoding="utf-8")
+    return CertifyResult(report, directory)
+
+
+def _run_args(options: CertifyOptions, directory: Path, seed: int) -> list[str]:
+    args = ["--seed", str(seed), "--junitxml", str(directory / "junit.xml")]
+    args += ["--dvc-evidence", str(directory / "evidence.ndjson")]
+    args += [word for rid in options.selection for word in ("--req", rid)]
+    for flag, value in _given(options):
+        args += [flag, str(Path(value).resolve()) if flag in ("--sut", "--expected-deviations") else value]
+    return args
+
+
+def _read_results(code: int, results_file: Path, directory: Path, options: CertifyOptions) -> dict[str, object]:
+    log = directory / "pytest.log"
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        what = f"the selection {', '.join(options.selection)}" if options.selection else "the suites"
+        raise UsageError(f"no conformance test to run for {what} (see {log})")
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise HarnessError(f"the conformance run stopped (pytest exit {code}): {failure_line(log)} [log: {log}]")
+    if not results_file.is_file():
+        raise HarnessError(f"the conformance run wrote no results (see {log})")
+    try:
+        data: dict[str, object] = json.loads(results_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HarnessError(f"the conformance run's results are unreadable: {exc}") from None
+    return data

@@ -1,0 +1,208 @@
+"""The certification report model (`report.json`): the run, one verdict per requirement of the profile grouped by
+regulation article, the attestation checklist, the tests, and an integrity block (sha256 of every artefact).
+
+`Report.to_json()` is the document; `Report.from_json()` rebuilds it strictly (a validation of the file).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from harness.reporting._codec import ReportFormatError, dump, load
+
+REPORT_FORMAT = "dvc-harness/certification-report"
+REPORT_VERSION = 1
+
+
+class Verdict(StrEnum):
+    """What the run concludes about one requirement."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    #: some tests passed, but the requirement is only partly automated: the rest is judged by hand
+    PARTIAL = "partial"
+    #: its tests were skipped because the SUT does not declare the capability they need
+    OMITTED = "omitted"
+    #: its tests failed as the expected-deviations file said they would
+    DEVIATION = "deviation"
+    #: only a document or an operator can show it: the certifier attaches the evidence listed
+    ATTESTATION_REQUIRED = "attestation_required"
+    #: no test verified it in this run (the reason says why)
+    NOT_TESTED = "not_tested"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class TestState(StrEnum):
+    """A test's result, as the conformance plugin records it (`harness.conformance.STATES`)."""
+
+    __test__ = False  # not a pytest test class
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIP = "skip"
+    OMIT = "omit"
+    DEVIATION = "deviation"
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    """One test of the run and the requirement IDs it names."""
+
+    __test__ = False
+
+    nodeid: str
+    state: TestState
+    requirements: tuple[str, ...] = ()
+    message: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.state in (TestState.FAIL, TestState.ERROR)
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementVerdict:
+    """One requirement of the profile: its citation, the verdict, why, and the tests behind it."""
+
+    id: str
+    citation: str
+    level: str
+    testability: str
+    area: str
+    summary_en: str
+    text_vi: str
+    verdict: Verdict
+    #: why this verdict: the failing count, the deviation or not-tested reason, the omitted capability...
+    note: str = ""
+    tests: tuple[TestOutcome, ...] = ()
+    #: what a certifier must attach (attestation and partly automated requirements)
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def failing_tests(self) -> tuple[TestOutcome, ...]:
+        return tuple(t for t in self.tests if t.failed)
+
+    @property
+    def gating(self) -> bool:
+        """A failed SHALL requirement: the run is not conformant."""
+        return self.verdict is Verdict.FAIL and self.level == "SHALL"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleGroup:
+    """The requirements of one (regulation, article), in catalogue order."""
+
+    regulation: str
+    article: str
+    requirements: tuple[RequirementVerdict, ...]
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for r in self.requirements if r.verdict is verdict)
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    """An item of the certification checklist: a requirement the certifier documents by hand."""
+
+    requirement: str
+    citation: str
+    level: str
+    summary_en: str
+    reason: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    requirements: int
+    #: requirements per verdict (every `Verdict` value is a key)
+    verdicts: Mapping[str, int]
+    #: failed SHALL requirements, plus failed tests that name no requirement: the exit-code gate
+    gating_failures: int
+    tests: int
+    #: tests per state (every `TestState` value is a key)
+    test_states: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    run_id: str
+    profile: str
+    profile_title: str
+    seed: int
+    #: the command that repeats this run with the same seed
+    reproduce: str
+    sut_name: str
+    #: the SUT description as sut.toml gives it, secrets replaced by `***`
+    sut: Mapping[str, Any]
+    national_url: str
+    harness_version: str
+    python_version: str
+    pytest_version: str
+    platform: str
+    started_at: str
+    finished_at: str
+    duration_s: float
+    #: requirement IDs the run was narrowed to (`--select`); empty for a full run
+    selection: tuple[str, ...] = ()
+    expected_deviations: Mapping[str, str] = field(default_factory=dict)
+    #: self-tests only: defect switches of the embedded reference portal (such a run certifies nothing)
+    reference_defects: tuple[str, ...] = ()
+    pytest_exit_code: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Integrity:
+    """sha256 of the run's artefacts (every file of the report directory but report.json itself).
+
+    Reserved for later: a signature over report.json (format version 2)."""
+
+    algorithm: str = "sha256"
+    files: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    run: RunInfo
+    #: True when no SHALL requirement failed (attestations may still be outstanding)
+    conformant: bool
+    totals: Totals
+    articles: tuple[ArticleGroup, ...]
+    attestations: tuple[Attestation, ...] = ()
+    #: tests that name no requirement of the profile (untagged, or tagged with inactive requirements)
+    other_tests: tuple[TestOutcome, ...] = ()
+    integrity: Integrity = field(default_factory=Integrity)
+    format: str = REPORT_FORMAT
+    version: int = REPORT_VERSION
+
+    @property
+    def requirements(self) -> tuple[RequirementVerdict, ...]:
+        return tuple(r for group in self.articles for r in group.requirements)
+
+    @property
+    def partial_run(self) -> bool:
+        return bool(self.run.selection or self.run.reference_defects)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = dump(self)
+        return data
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, data: Any) -> Report:
+        """Rebuild a report from its JSON document; `ReportFormatError` on any mismatch with the model."""
+        report = load(cls, data)
+        if report.format != REPORT_FORMAT or report.version != REPORT_VERSION:
+            raise ReportFormatError(f"$: not a {REPORT_FORMAT} version {REPORT_VERSION} document")
+        return report

@@ -1,0 +1,314 @@
+"""`dvc-harness certify`: real runs against the bundled reference portal (narrowed with the hidden `--select`),
+the exit codes of PRODUCT.md for bad input, and the verdict rules of the report model."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.reporting import (
+    Report,
+    ReportFormatError,
+    RunContext,
+    TestOutcome,
+    TestState,
+    Verdict,
+    build_report,
+    judge,
+    sha256_file,
+)
+from harness.requirements import load_catalogue
+
+SEED = "20261125"
+#: quick tests of the real suites: the dossier code format, and one packet rule over the run's traffic
+PASSING = ("TT01-D19-DOSSIER-CODE", "FMT-DATETIME")
+
+
+def certify(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "certify", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def select(*ids: str) -> list[str]:
+    return [word for rid in ids for word in ("--select", rid)]
+
+
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def passing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    cwd = tmp_path_factory.mktemp("certify")
+    return certify(cwd, "--seed", SEED, "--json", *select(*PASSING)), cwd
+
+
+def test_a_passing_selection_exits_0_and_writes_every_file(
+    passing_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, cwd = passing_run
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads(result.stdout)
+    directory = Path(summary["directory"])
+    assert directory.parent == cwd / "reports"  # the default: reports/<run-id>/ under the working directory
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{4}", summary["run_id"]) and directory.name == summary["run_id"]
+    assert summary["report"] == str(directory / "report.json") and summary["conformant"] is True
+    assert summary["exit_code"] == 0 and summary["totals"]["gating_failures"] == 0
+    for name in ("junit.xml", "evidence.ndjson", "report.json", "report.html", "pytest.log"):
+        assert (directory / name).is_file(), name
+    assert "running 2 conformance test(s)" in result.stderr and "no SHALL requirement failed" in result.stderr
+
+
+def test_the_report_json_validates_against_the_model_and_its_hashes_are_right(
+    passing_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    directory = Path(json.loads(passing_run[0].stdout)["directory"])
+    document = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    report = Report.from_json(document)
+    assert report.to_json() == document
+    assert set(report.integrity.files) == {"junit.xml", "evidence.ndjson", "report.html", "pytest.log"}
+    for name, digest in report.integrity.files.items():
+        assert sha256_file(directory / name) == digest, name
+    run = report.run
+    assert run.seed == int(SEED) and run.profile == "tt22-2019" and run.selection == PASSING
+    assert run.reproduce == f"dvc-harness certify --seed {SEED} --profile tt22-2019 " + " ".join(select(*PASSING))
+    assert run.sut_name == "dvc-harness reference portal" and run.sut["sut"]["control_token"] == "***"
+    assert run.national_url.startswith("http://127.0.0.1:") and run.pytest_exit_code == 0
+    verdicts = {r.id: r for r in report.requirements}
+    assert verdicts.keys() == {r.id for r in load_catalogue().for_profile("tt22-2019")}
+    assert all(verdicts[rid].verdict is Verdict.PASS for rid in PASSING)
+    assert verdicts["TT22-D4-K2"].verdict is Verdict.NOT_TESTED
+    assert verdicts["TT22-D4-K2"].note == "not selected in this run (--select)"
+    attest = [r for r in report.requirements if r.verdict is Verdict.ATTESTATION_REQUIRED]
+    assert attest and {a.requirement for a in report.attestations} >= {r.id for r in attest}
+    assert report.totals.tests == 2 and report.totals.test_states["pass"] == 2
+
+
+def test_the_html_is_self_contained_and_names_every_requirement(
+    passing_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    directory = Path(json.loads(passing_run[0].stdout)["directory"])
+    page = (directory / "report.html").read_text(encoding="utf-8")
+    report = Report.from_json(json.loads((directory / "report.json").read_text(encoding="utf-8")))
+    for requirement in report.requirements:
+        assert f'id="{requirement.id}"' in page
+    assert "TT 22/2019/TT-BTTTT — Điều 4" in page and report.run.run_id in page and report.run.reproduce in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # no external assets
+    assert "<script" not in page and "@import" not in page
+
+
+def test_junit_and_evidence_are_the_runs(passing_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    directory = Path(json.loads(passing_run[0].stdout)["directory"])
+    cases = ET.parse(directory / "junit.xml").getroot().iter("testcase")
+    requirements = {p.get("value") for case in cases for p in case.iter("property") if p.get("name") == "requirement"}
+    assert set(PASSING) <= requirements
+    text = (directory / "evidence.ndjson").read_text(encoding="utf-8")
+    exchanges = [json.loads(line) for line in text.splitlines()]
+    assert any(row["service"] == "DongBoHoSoMC" for row in exchanges)
+    assert '"password":"***"' in text and '"password":"demo"' not in text  # redacted
+
+
+def test_a_conformance_failure_exits_3_and_the_report_shows_the_failing_test(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = certify(
+        tmp_path, "--out", str(out), "--seed", SEED, "--reference-defect", "dates-iso", *select("FMT-DATETIME")
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "1 conformance failure(s)" in result.stdout and "FMT-DATETIME" in result.stdout
+    report = Report.from_json(json.loads((out / "report.json").read_text(encoding="utf-8")))
+    (failed,) = [r for r in report.requirements if r.verdict is Verdict.FAIL]
+    assert failed.id == "FMT-DATETIME" and failed.gating and not report.conformant
+    assert "break FMT-DATETIME" in failed.failing_tests[0].message
+    assert report.run.reference_defects == ("dates-iso",) and report.partial_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "1 conformance failure(s)" in page and "This report certifies nothing" in page
+    assert "break FMT-DATETIME" in page and failed.failing_tests[0].nodeid in page
+
+
+def test_an_expected_deviation_keeps_the_run_green(tmp_path: Path) -> None:
+    deviations = tmp_path / "deviations.toml"
+    deviations.write_text('[[deviation]]\nrequirement = "FMT-DATETIME"\nreason = "ticket DVC-1"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = certify(
+        tmp_path, "--out", str(out), "--expected-deviations", str(deviations), "--reference-defect", "dates-iso",
+        *select("FMT-DATETIME"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = Report.from_json(json.loads((out / "report.json").read_text(encoding="utf-8")))
+    (deviation,) = [r for r in report.requirements if r.verdict is Verdict.DEVIATION]
+    assert deviation.id == "FMT-DATETIME" and deviation.note == "expected deviation: ticket DVC-1"
+    assert report.run.expected_deviations == {"FMT-DATETIME": "ticket DVC-1"}
+
+
+def test_a_broken_sut_toml_exits_2_with_one_line(tmp_path: Path) -> None:
+    sut = tmp_path / "sut.toml"
+    sut.write_text("[sut\nname = ", encoding="utf-8")
+    result = certify(tmp_path, "--sut", str(sut))
+    assert result.returncode == 2
+    assert one_line(result).startswith(f"dvc-harness: SUT description {sut} is not valid TOML")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_an_unreachable_sut_exits_4_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sut = tmp_path / "sut.toml"
+    sut.write_text(
+        f'[sut]\nname = "Closed"\nbase_url = "http://127.0.0.1:{port}"\ncontrol_token = "t"\n'
+        '[national]\nusername = "demo"\npassword = "demo"\nmadonvi = "000.00.00.H56"\n',
+        encoding="utf-8",
+    )
+    result = certify(tmp_path, "--sut", str(sut), "--out", str(tmp_path / "out"))
+    assert result.returncode == 4
+    line = one_line(result)
+    assert line.startswith(f"dvc-harness: the SUT 'Closed' ({sut}) is unreachable: ")
+    assert f"127.0.0.1:{port}" in line and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--mock-url", "http://127.0.0.1:9"], 4, "the national mock at http://127.0.0.1:9 is unreachable"),
+        (["--mock-url", "localhost:8787"], 2, "--mock-url localhost:8787: not an http(s) URL"),
+        (["--select", "NOPE-X"], 2, "--select NOPE-X: not a requirement ID of the catalogue"),
+        (["--profile", "nope"], 2, "unknown regulation profile 'nope'"),
+        (["--seed", "x"], 2, "'x' is not a valid integer"),
+        (["--reference-defect", "nope"], 2, "unknown defect switch(es) nope"),
+        (["--expected-deviations", "missing.toml"], 2, "expected-deviations file missing.toml does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_the_right_exit_code(
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    result = certify(tmp_path, *args)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_suites_that_pytest_cannot_run_exit_4_with_the_reason(tmp_path: Path) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "test_broken.py").write_text("import module_that_does_not_exist\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = certify(tmp_path, "--out", str(out), env={"DVC_HARNESS_SUITES": str(suites)})
+    assert result.returncode == 4
+    line = one_line(result)
+    assert line.startswith("dvc-harness: the conformance run stopped (pytest exit 2): ERROR suites/test_broken.py: ")
+    assert "No module named 'module_that_does_not_exist'" in line and str(out / "pytest.log") in line
+    assert not (out / "report.json").exists()
+
+
+def test_an_existing_report_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "report.json").write_text("{}", encoding="utf-8")
+    result = certify(tmp_path, "--out", str(tmp_path))
+    assert result.returncode == 2 and "already holds a report (report.json)" in one_line(result)
+    assert (tmp_path / "report.json").read_text(encoding="utf-8") == "{}"
+
+
+# --- the verdict rules and the model, without a run ---------------------------------------------------------
+
+
+def outcome(state: TestState, message: str = "") -> TestOutcome:
+    return TestOutcome(f"suites/test_x.py::test_{state.value}", state, ("X",), message)
+
+
+@pytest.mark.parametrize(
+    ("testability", "states", "verdict"),
+    [
+        ("automated", [TestState.PASS, TestState.FAIL], Verdict.FAIL),
+        ("automated", [TestState.PASS, TestState.ERROR], Verdict.FAIL),
+        ("automated", [TestState.DEVIATION, TestState.PASS], Verdict.DEVIATION),
+        ("automated", [TestState.PASS, TestState.SKIP], Verdict.PASS),
+        ("partial", [TestState.PASS], Verdict.PARTIAL),
+        ("automated", [TestState.OMIT, TestState.OMIT], Verdict.OMITTED),
+        ("automated", [TestState.SKIP], Verdict.NOT_TESTED),
+        ("automated", [], Verdict.NOT_TESTED),
+        ("attestation", [], Verdict.ATTESTATION_REQUIRED),
+        ("not_tested", [], Verdict.NOT_TESTED),
+    ],
+)
+def test_verdict_rules(testability: str, states: list[TestState], verdict: Verdict) -> None:
+    catalogue = load_catalogue()
+    requirement = next(r for r in catalogue if r.testability.value == testability)
+    assert judge(requirement, [outcome(s) for s in states])[0] is verdict
+
+
+def test_verdict_notes_say_why() -> None:
+    requirement = next(r for r in load_catalogue() if r.testability.value == "automated")
+    assert judge(requirement, [outcome(TestState.PASS), outcome(TestState.FAIL)]) == (
+        Verdict.FAIL,
+        "1 of 2 test(s) failed",
+    )
+    assert judge(requirement, [outcome(TestState.SKIP, "applies to no packet")])[1] == "skipped: applies to no packet"
+    assert judge(requirement, [], selected=False)[1] == "not selected in this run (--select)"
+    assert judge(requirement, [])[1] == "no conformance test verifies it yet"
+    assert "remove it from the file" in judge(requirement, [outcome(TestState.PASS)], deviation="ticket")[1]
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda d: d.update(extra=1), "$: unknown key(s) 'extra'"),
+        (lambda d: d["run"].pop("seed"), "$.run: missing key 'seed'"),
+        (lambda d: d["run"].update(seed="7"), "$.run.seed: expected an integer"),
+        (lambda d: d["articles"][0]["requirements"][0].update(verdict="ok"), "$.articles[0].requirements[0].verdict"),
+        (lambda d: d.update(version=99), "not a dvc-harness/certification-report version 1 document"),
+    ],
+)
+def test_a_report_that_does_not_match_the_model_is_refused(
+    passing_run: tuple[subprocess.CompletedProcess[str], Path], change: Any, error: str
+) -> None:
+    directory = Path(json.loads(passing_run[0].stdout)["directory"])
+    document = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    change(document)
+    with pytest.raises(ReportFormatError) as raised:
+        Report.from_json(document)
+    assert str(raised.value).startswith(error) or error in str(raised.value)
+
+
+def test_only_failed_shall_requirements_and_untagged_failures_gate_the_run() -> None:
+    def test(nodeid: str, state: str, *requirements: str) -> dict[str, Any]:
+        return {"nodeid": nodeid, "requirements": list(requirements), "state": state, "message": "", "duration_s": 0}
+
+    results = {
+        "tests": [
+            test("t::shall", "fail", "FMT-DATETIME"),
+            test("t::should", "fail", "FMT-PHONE"),
+            test("t::outside-the-profile", "fail", "TT21-D5-K1-AUTH"),
+            test("t::untagged", "fail"),
+            test("t::omitted", "omit", "PAY-INIT-FIELDS"),
+        ],
+        "sut": {"sut": {"name": "Acme"}},
+    }
+    now = datetime.now(UTC)
+    context = RunContext(run_id="r", seed=1, reproduce="dvc-harness certify --seed 1", started_at=now, finished_at=now)
+    report = build_report(load_catalogue(), "tt22-2019", results, context)
+    verdicts = {r.id: r for r in report.requirements}
+    assert verdicts["FMT-DATETIME"].gating and not verdicts["FMT-PHONE"].gating
+    assert verdicts["FMT-PHONE"].verdict is Verdict.FAIL and verdicts["PAY-INIT-FIELDS"].verdict is Verdict.OMITTED
+    assert [t.nodeid for t in report.other_tests] == ["t::outside-the-profile", "t::untagged"]
+    assert report.totals.gating_failures == 2 and not report.conformant
+    assert report.totals.verdicts["fail"] == 2 and report.totals.test_states == {
+        "pass": 0, "fail": 4, "error": 0, "skip": 0, "omit": 1, "deviation": 0,
+    }  # fmt: skip
+    assert report.run.sut_name == "Acme" and Report.from_json(report.to_json()) == report
