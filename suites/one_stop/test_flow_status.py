@@ -187,7 +187,7 @@ def _logging_problems(flow: Flow, step: Step, before: int) -> list[str]:
     return problems
 
 
-@pytest.mark.req("TT01-D17-STEP-LOG", "TT01-D17-ACCOUNTABILITY", "TT22-D5-K1-G")
+@pytest.mark.req("TT01-D17-STEP-LOG", "TT01-D17-ACCOUNTABILITY", "TT22-D5-K1-G", "TT22-D5-K1-H", "TT22-D3-K9")
 def test_every_step_is_logged_with_who_and_when(flows: dict[str, Flow]) -> None:
     problems: list[str] = []
     for _, flow in sorted(flows.items()):

@@ -21,6 +21,8 @@ from suites._support import PATHS, applicant, drive
 
 #: replies the SUT gives to calls from the national side
 SUT_REPLIES = ("inbound.reply", "payment.IPN.reply")
+#: criteria a packet rule verifies as well (the catalogue's codes in every packet the SUT sends)
+ALSO_VERIFIES = {"CODE-AGENCY": ("TT22-D5-K1-DD",), "CODE-FIELD": ("TT22-D5-K1-DD", "TT01-D20-FIELD-CODE")}
 
 
 @cache

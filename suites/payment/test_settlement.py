@@ -55,7 +55,7 @@ def test_a_paid_dossier_goes_back_to_processing_once(payments: PaymentRun) -> No
     assert not problems, "paid dossiers did not move on from status 6 (once):\n" + listed(problems)
 
 
-@pytest.mark.req("PAY-DOSSIER-FLAG")
+@pytest.mark.req("PAY-DOSSIER-FLAG", "ND61-D25-K2-D")
 def test_a_paid_dossier_is_synced_as_paid_online(payments: PaymentRun) -> None:
     problems = []
     for flow in payments.each():

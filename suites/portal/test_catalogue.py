@@ -158,7 +158,7 @@ def test_published_levels_agree_with_the_national_catalogue(catalogues: Catalogu
     assert not problems, "service levels that differ from the national catalogue:\n" + "\n".join(problems[:30])
 
 
-@pytest.mark.req("TT22-D5-K1-A", "TT01-D16-TTHC-SYNC")
+@pytest.mark.req("TT22-D5-K1-A", "TT01-D16-TTHC-SYNC", "ND61-D25-K2-B", "TT22-D3-K1")
 def test_published_procedures_are_the_national_ones(catalogues: Catalogues) -> None:
     problems = []
     for published in catalogues.published:
