@@ -57,7 +57,10 @@ def run_violations(dvc_env: ConformanceEnvironment, dvc_seed: int) -> dict[str, 
 @pytest.mark.dvc_run_wide
 @pytest.mark.parametrize(
     "rule_id",
-    [pytest.param(rule_id, marks=pytest.mark.req(rule_id), id=rule_id) for rule_id in sorted(harness.rules())],
+    [
+        pytest.param(rule_id, marks=pytest.mark.req(rule_id, *ALSO_VERIFIES.get(rule_id, ())), id=rule_id)
+        for rule_id in sorted(harness.rules())
+    ],
 )
 def test_no_packet_of_the_run_breaks_the_rule(rule_id: str, run_violations: dict[str, list[str]]) -> None:
     if rule_id not in _applicable_rules():
