@@ -6,6 +6,16 @@ Public API (everything else is internal and may change):
 - `validate_file(path, ...)`, `detect_type(packet)`, `get_validator(type, profile)`
 - `valid_packets(type, profile)`, `invalid_packets(type, profile, rule=None)`: Hypothesis strategies
 - `packet_types()`, `rules()`: the catalogues
+
+Public subpackages, each with its own `__all__`:
+
+- `harness.sut`: `load_sut(path)` → `SutDescription`, `connect(description)` → a `SutDriver` (the SUT
+  control API over HTTP, or a Python driver), typed requests and answers, the `SutError` family
+- `harness.requirements`: the requirement catalogue and regulation profiles, `coverage()`
+- `harness.conformance`: what the pytest plugin runs on (the national mock and the SUT of a run, evidence
+  queries, faults, per-requirement results)
+- `harness.reporting`: the certification report model and `certify`
+- `harness.load`: Locust runs in a subprocess, typed results, judged against the profile's thresholds
 """
 
 from __future__ import annotations
