@@ -68,7 +68,7 @@ def test_every_sync_of_an_online_dossier_carries_the_techid(online: OnlineDossie
     )
 
 
-@pytest.mark.req("SSO-USERINFO")
+@pytest.mark.req("SSO-USERINFO", "TT22-D6-K1-A")
 def test_an_online_dossier_names_the_signed_in_account(online: OnlineDossier) -> None:
     expected = {"ChuHoSo": CITIZEN.full_name, "SoGiayToChuHoSo": CITIZEN.citizen_id, "KenhThucHien": "2"}
     wrong = sorted(
