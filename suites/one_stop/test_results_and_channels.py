@@ -165,7 +165,7 @@ def test_dossiers_of_every_channel_are_received_processed_and_returned(returned:
     )
 
 
-@pytest.mark.req("TT22-D6-K1-P")
+@pytest.mark.req("TT22-D6-K1-P", "TT22-D3-K6")
 def test_a_postal_dossier_is_returned_by_post(returned: dict[str, Returned]) -> None:
     postal = returned["3"]
     assert postal.dossier is not None, f"a dossier submitted by post (KenhThucHien 3) was refused: {postal.failure}"

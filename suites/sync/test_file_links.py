@@ -72,7 +72,7 @@ def _fetch(client: httpx.Client, link: Link) -> Download:
     return Download(link, "" if answer.content else "HTTP 200 with an empty body")
 
 
-@pytest.mark.req("SYNC-FILE-LINKS")
+@pytest.mark.req("SYNC-FILE-LINKS", "TT22-D5-K1-D")
 def test_every_synced_file_link_downloads_without_credentials(synced_links: tuple[str, list[Link]]) -> None:
     code, links = synced_links
     assert links, (

@@ -44,7 +44,7 @@ def _each(lifecycles: dict[str, SyncedDossier]) -> list[tuple[str, SyncedDossier
     return sorted(lifecycles.items())
 
 
-@pytest.mark.req("SYNC-STATUS-EVERY-CHANGE", "TT01-D17-PUSH-STATUS")
+@pytest.mark.req("SYNC-STATUS-EVERY-CHANGE", "TT01-D17-PUSH-STATUS", "TT22-D3-K4", "TT22-D3-K8")
 def test_every_status_change_reaches_dvcqg(lifecycles: dict[str, SyncedDossier]) -> None:
     problems = []
     for name, dossier in _each(lifecycles):
