@@ -33,6 +33,7 @@ CAPABILITIES: tuple[str, ...] = (
     "public_lookup",  # anyone looks a dossier up by MaHoSo (no personal data); its owner sees the history
     "qa",  # Q&A: DongBoHoiDap, DongBoKetQuaHoiDapGuiTuDVCQG
     "catalogue",  # the procedure catalogue published with service levels (GET /api/procedures)
+    "web",  # HTML pages for people (lang vi, phone viewport), robots.txt + sitemap.xml, GET /api/my/dossiers
     "restart",  # the harness may restart the SUT (the embedded reference portal) to check the outbox survives
 )
 DEFAULT_SYNC_DELAY_S = 10.0
