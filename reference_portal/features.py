@@ -12,5 +12,6 @@ def default_features() -> list[Feature]:
     from reference_portal.inbound import FEATURE as INBOUND
     from reference_portal.payments import FEATURE as PAYMENTS
     from reference_portal.public import FEATURE as PUBLIC
+    from reference_portal.web_pages import FEATURE as WEB
 
-    return [AUTH, PAYMENTS, PUBLIC, FEEDBACK, INBOUND, CATALOGUE]
+    return [AUTH, PAYMENTS, PUBLIC, FEEDBACK, INBOUND, CATALOGUE, WEB]

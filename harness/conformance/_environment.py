@@ -53,6 +53,7 @@ def _reference_description(port: int, national_url: str) -> SutDescription:
                     "public_lookup",
                     "catalogue",
                     "restart",
+                    "web",
                 ]
             },
             "timing": {"sync_delay_s": 10},

@@ -276,7 +276,7 @@ def test_the_portal_is_web_pages_in_vietnamese(site: Site) -> None:
     assert not wrong, f'pages for Vietnamese citizens must declare their language, <html lang="vi">:\n{listed}'
 
 
-@pytest.mark.req("TT22-D9-PL5-WEB-MOBILE")
+@pytest.mark.req("TT22-D9-PL5-WEB-MOBILE", "TT22-D3-K3")
 def test_pages_fit_handheld_devices(site: Site) -> None:
     assert site.html_pages(), f"no web page could be read from {site.base}/"
 

@@ -45,7 +45,16 @@ def test_the_documented_example_describes_the_reference_portal() -> None:
     assert sut.national.province == "H56"
     assert sut.payment == PaymentSettings("DEMO", "http://127.0.0.1:8788/payment/ipn")
     assert sut.sso == SsoSettings("demo-client", "http://127.0.0.1:8788/auth/callback")
-    assert sut.capabilities == {"payment", "sso", "inbound", "ratings", "statistics", "public_lookup"}
+    assert sut.capabilities == {
+        "payment",
+        "sso",
+        "inbound",
+        "ratings",
+        "statistics",
+        "public_lookup",
+        "catalogue",
+        "web",
+    }
     assert sut.declares("payment") and not sut.declares("qa")
     assert sut.sync_delay_s == 10.0
     assert sut.driver is None
