@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reference_portal.auth.context import require_citizen
+from reference_portal.auth.context import current_citizen, require_citizen
 from reference_portal.auth.store import Citizen
 from reference_portal.dossiers import NewDossier
 from reference_portal.portal import Portal
@@ -57,6 +57,8 @@ def submission_body(body: Any, citizen: Citizen) -> dict[str, Any]:
 
 def routes(portal: Portal) -> list[BaseRoute]:
     async def submit(request: Request) -> Response:
+        if portal.defects.on("anonymous-submission-accepted") and current_citizen(portal, request) is None:
+            return await _anonymous(portal, request)
         citizen = require_citizen(portal, request)
         if "json" not in request.headers.get("content-type", ""):  # no cookie-borne form posts (CSRF)
             raise HttpError(415, "unsupported_media_type", "send the dossier as application/json")
@@ -66,3 +68,13 @@ def routes(portal: Portal) -> list[BaseRoute]:
         return JSONResponse(dossier.summary(), status_code=201)
 
     return [Route("/api/dossiers", submit, methods=["POST"])]
+
+
+async def _anonymous(portal: Portal, request: Request) -> Response:
+    """Defect `anonymous-submission-accepted`: an online dossier without any sign-in, under a made-up owner."""
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise HttpError(422, "invalid", "the body must be a JSON object")
+    stranger = {"ChuHoSo": "Khách vãng lai", "SoDinhDanh": "038090000001", "LoaiDoiTuong": "1", "KenhThucHien": ONLINE}
+    dossier = await intake(portal, lambda: NewDossier.from_json({**body, **stranger}))
+    return JSONResponse(dossier.summary(), status_code=201)
