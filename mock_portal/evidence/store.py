@@ -1,9 +1,12 @@
-"""Evidence stores: SQLite (WAL; file or memory) and PostgreSQL, behind one writer thread.
+"""The evidence store: every exchange committed durably before the mock acknowledges it.
 
-Durability: `record()` returns only after the row is committed, so an acknowledged packet is always
-in the store. Concurrent requests share commits (group commit): everything recorded during one
-event-loop iteration is committed as one transaction, so throughput grows with concurrency without
-dropping the per-request guarantee.
+`record()` queues the exchange's row with a committer (`committers`) and waits for its commit; rows
+recorded meanwhile share that commit (group commit), and the next batch grows while one is being
+committed, so the event loop keeps serving. A SQLite file (the default) is written by a writer
+process with `synchronous=FULL`; PostgreSQL and in-memory SQLite by a writer thread.
+
+Reads (the admin API, exports, tests) use the store's own connection under a lock. Every acknowledged
+exchange is committed, so a read that starts after the acknowledgement sees it.
 """
 
 from __future__ import annotations
@@ -11,256 +14,48 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
-from urllib.parse import urlparse
-
-import orjson
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from harness.core.errors import UsageError
+from mock_portal.evidence.backends import Backend, SQLiteBackend, from_row, open_backend, to_row
+from mock_portal.evidence.committers import ProcessCommitter, ThreadCommitter
 from mock_portal.evidence.model import Exchange
-
-_COLUMNS = (
-    "id",
-    "ts",
-    "direction",
-    "channel",
-    "method",
-    "url",
-    "service",
-    "ma_ho_so",
-    "ma_tham_chieu",
-    "status",
-    "request_headers",
-    "request_body",
-    "response_headers",
-    "response_body",
-    "verdict",
-    "rules",
-    "error",
-    "duration_ms",
-)
-
-
-class _Backend(Protocol):
-    placeholder: str
-
-    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
-    def query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
-    def execute(self, sql: str) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
-    def close(self) -> None: ...
-
-
-class _SQLite:
-    placeholder = "?"
-
-    def __init__(self, path: str) -> None:
-        if path in ("", ":memory:"):
-            # One connection, owned by the writer thread: a private in-memory database.
-            self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-        else:
-            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA busy_timeout=5000")
-        self._conn.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS exchanges (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                id TEXT NOT NULL, ts REAL NOT NULL, direction TEXT NOT NULL, channel TEXT NOT NULL,
-                method TEXT NOT NULL, url TEXT NOT NULL, service TEXT, ma_ho_so TEXT, ma_tham_chieu TEXT,
-                status INTEGER, request_headers TEXT, request_body BLOB, response_headers TEXT,
-                response_body BLOB, verdict TEXT, rules TEXT, error TEXT, duration_ms REAL);
-            CREATE INDEX IF NOT EXISTS exchanges_service ON exchanges(service, seq);
-            CREATE INDEX IF NOT EXISTS exchanges_ts ON exchanges(ts);
-            CREATE INDEX IF NOT EXISTS exchanges_ref ON exchanges(ma_tham_chieu);
-            """
-        )
-        self._in_tx = False
-
-    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not self._in_tx:
-            self._conn.execute("BEGIN")
-            self._in_tx = True
-        self._conn.executemany(sql, rows)
-
-    def query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return list(self._conn.execute(sql, params))
-
-    def execute(self, sql: str) -> None:
-        self._conn.execute(sql)
-
-    def commit(self) -> None:
-        if self._in_tx:
-            self._conn.execute("COMMIT")
-            self._in_tx = False
-
-    def rollback(self) -> None:
-        if self._in_tx:
-            self._conn.execute("ROLLBACK")
-            self._in_tx = False
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class _Postgres:
-    placeholder = "%s"
-
-    def __init__(self, url: str) -> None:
-        try:
-            import psycopg
-        except ImportError:
-            raise UsageError("a postgresql:// store needs psycopg: pip install 'dvc-harness[postgres]'") from None
-        try:
-            self._conn = psycopg.connect(url, autocommit=False)
-        except psycopg.OperationalError as exc:
-            raise UsageError(f"cannot connect to the evidence database: {exc}".strip()) from None
-        with self._conn.cursor() as cur:
-            cur.execute(
-                """
-                CREATE TABLE IF NOT EXISTS exchanges (
-                    seq BIGSERIAL PRIMARY KEY,
-                    id TEXT NOT NULL, ts DOUBLE PRECISION NOT NULL, direction TEXT NOT NULL,
-                    channel TEXT NOT NULL, method TEXT NOT NULL, url TEXT NOT NULL, service TEXT,
-                    ma_ho_so TEXT, ma_tham_chieu TEXT, status INTEGER, request_headers TEXT,
-                    request_body BYTEA, response_headers TEXT, response_body BYTEA, verdict TEXT, rules TEXT,
-                    error TEXT, duration_ms DOUBLE PRECISION);
-                CREATE INDEX IF NOT EXISTS exchanges_service ON exchanges(service, seq);
-                CREATE INDEX IF NOT EXISTS exchanges_ts ON exchanges(ts);
-                """
-            )
-        self._conn.commit()
-
-    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self._conn.cursor() as cur:
-            cur.executemany(sql, rows)
-
-    def query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with self._conn.cursor() as cur:
-            cur.execute(sql, params)
-            rows = list(cur.fetchall())
-        self._conn.commit()
-        return rows
-
-    def execute(self, sql: str) -> None:
-        with self._conn.cursor() as cur:
-            cur.execute(sql)
-
-    def commit(self) -> None:
-        self._conn.commit()
-
-    def rollback(self) -> None:
-        self._conn.rollback()
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-def _row(exchange: Exchange) -> tuple[Any, ...]:
-    codes = "|" + "|".join(exchange.ma_ho_so) + "|" if exchange.ma_ho_so else None
-    return (
-        exchange.id, exchange.ts, exchange.direction, exchange.channel, exchange.method, exchange.url,
-        exchange.service, codes, exchange.ma_tham_chieu, exchange.status,
-        orjson.dumps(exchange.request_headers).decode(), exchange.request_body,
-        orjson.dumps(exchange.response_headers).decode(), exchange.response_body, exchange.verdict,
-        orjson.dumps(list(exchange.rules)).decode(), exchange.error, exchange.duration_ms,
-    )  # fmt: skip
-
-
-def _exchange(row: Sequence[Any]) -> Exchange:
-    (seq, id_, ts, direction, channel, method, url, service, codes, ref, status, req_h, req_b, resp_h, resp_b,
-     verdict, rules, error, duration) = row  # fmt: skip
-    return Exchange(
-        direction=direction, channel=channel, method=method, url=url,
-        request_headers=orjson.loads(req_h or "{}"), request_body=bytes(req_b or b""), status=status,
-        response_headers=orjson.loads(resp_h or "{}"), response_body=bytes(resp_b or b""), service=service,
-        ma_ho_so=tuple(c for c in (codes or "").split("|") if c), ma_tham_chieu=ref, verdict=verdict or "n/a",
-        rules=tuple(orjson.loads(rules or "[]")), error=error, ts=ts, duration_ms=duration or 0.0, id=id_, seq=seq,
-    )  # fmt: skip
-
-
-_Pending = list[tuple[list[tuple[Any, ...]], "asyncio.Future[None]"]]
+from mock_portal.evidence.sqlite_writer import COLUMNS
 
 
 class EvidenceStore:
-    """The evidence store: one connection, used under a lock from whichever thread asks.
-
-    `record()` (the request path) queues its rows on the running event loop; the loop commits everything
-    queued during one iteration in one transaction (group commit) and only then lets those requests
-    answer. There is no writer thread: a second thread competing for the GIL, and its wake-ups, cost
-    more than the short commit on the loop (measured with benchmarks/mock_ingest.py).
-    """
-
     def __init__(self, url: str = "sqlite:///:memory:") -> None:
         self.url = url
-        self._backend = _open_backend(url)
-        self._lock = threading.Lock()
-        self._pending: dict[int, _Pending] = {}
-        self._insert_sql = (
-            f"INSERT INTO exchanges ({', '.join(_COLUMNS)}) VALUES "
-            f"({', '.join([self._backend.placeholder] * len(_COLUMNS))})"
-        )
-        self.commits = 0
-        self.rows = 0
-        self._closed = False
+        self._backend: Backend = open_backend(url)
+        self._lock = threading.Lock()  # guards the connection
+        self._committer: ProcessCommitter | ThreadCommitter
+        if isinstance(self._backend, SQLiteBackend) and self._backend.path != ":memory:":
+            self._committer = ProcessCommitter(self._backend.path)
+        else:
+            self._committer = ThreadCommitter(self._backend, self._lock)
+
+    @property
+    def commits(self) -> int:
+        """Transactions committed so far (fewer than rows under concurrency: group commit)."""
+        return self._committer.commits
+
+    @property
+    def rows(self) -> int:
+        return self._committer.rows
 
     # --- writing -------------------------------------------------------------------------------------
     async def record(self, *exchanges: Exchange) -> None:
-        """Store exchanges; returns once they are committed (with what else this loop iteration stored)."""
+        """Store exchanges; returns once they are committed (with whatever else was queued meanwhile)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        key = id(loop)
-        pending = self._pending.get(key)
-        if pending is None:
-            pending = self._pending[key] = []
-            loop.call_soon(self._flush_loop, key)
-        pending.append(([_row(e) for e in exchanges], future))
+        self._committer.submit([to_row(e) for e in exchanges], loop, future)
         await future
 
-    def _flush_loop(self, key: int) -> None:
-        batch = self._pending.pop(key, [])
-        if not batch:
-            return
-        try:
-            self._write([row for rows, _ in batch for row in rows])
-        except Exception as exc:  # every waiting request learns that its evidence was not stored
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)
-
-    def _write(self, rows: list[tuple[Any, ...]]) -> None:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the evidence store is closed")
-            try:
-                self._backend.execute_many(self._insert_sql, rows)
-                self._backend.commit()
-            except Exception:
-                self._backend.rollback()
-                raise
-            self.commits += 1
-            self.rows += len(rows)
-
-    def record_sync(self, *exchanges: Exchange) -> None:
-        self._write([_row(e) for e in exchanges])
-
     # --- reading -------------------------------------------------------------------------------------
-    def _run(self, work: Callable[[_Backend], Any]) -> Any:
+    def _run(self, work: Callable[[Backend], Any]) -> Any:
         with self._lock:
-            try:
-                result = work(self._backend)
-                self._backend.commit()
-            except Exception:
-                self._backend.rollback()
-                raise
-            return result
+            return work(self._backend)
 
     def _select(
         self,
@@ -271,7 +66,7 @@ class EvidenceStore:
         after_seq: int | None,
         channel: str | None,
         limit: int,
-    ) -> Callable[[_Backend], list[Exchange]]:
+    ) -> Callable[[Backend], list[Exchange]]:
         p = self._backend.placeholder
         where: list[str] = []
         params: list[Any] = []
@@ -288,11 +83,11 @@ class EvidenceStore:
         if after_seq is not None:
             where.append(f"seq > {p}")
             params.append(after_seq)
-        sql = f"SELECT seq, {', '.join(_COLUMNS)} FROM exchanges"
+        sql = f"SELECT seq, {', '.join(COLUMNS)} FROM exchanges"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY seq LIMIT {int(limit)}"
-        return lambda backend: [_exchange(row) for row in backend.query(sql, params)]
+        return lambda backend: [from_row(row) for row in backend.query(sql, params)]
 
     def query(
         self,
@@ -305,13 +100,14 @@ class EvidenceStore:
         channel: str | None = None,
         limit: int = 1000,
     ) -> list[Exchange]:
+        """Committed exchanges: every acknowledged one is there (acknowledging waits for the commit)."""
         found: list[Exchange] = self._run(
             self._select(service, ma_ho_so, ma_tham_chieu, since, after_seq, channel, limit)
         )
         return found
 
     async def query_async(self, **filters: Any) -> list[Exchange]:
-        """Admin reads are short: they run on the loop, under the lock, like a commit does."""
+        """Admin reads are short: they run on the loop, under the lock."""
         return self.query(**filters)
 
     def iter_all(self, batch: int = 500) -> Iterator[Exchange]:
@@ -334,20 +130,10 @@ class EvidenceStore:
         self.clear()
 
     def close(self) -> None:
+        """Commit what is queued, stop the writer, close the connection."""
+        self._committer.close()
         with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._backend.close()
-
-
-def _open_backend(url: str) -> _Backend:
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
-        return _SQLite(path or ":memory:")
-    if parsed.scheme in ("postgresql", "postgres"):
-        return _Postgres(url)
-    raise UsageError(f"unsupported evidence store {url!r}: use sqlite:///path, sqlite:///:memory: or postgresql://...")
+            self._backend.close()
 
 
 def open_store(url: str) -> EvidenceStore:
