@@ -2,7 +2,9 @@
 
 `EvidenceMiddleware` wraps everything: it bounds the body, applies request-side faults before any
 handler runs (so a faulted request changes no state), and records every exchange, answering only
-after the evidence row is committed.
+after the evidence row is committed. Exact-path POSTs that a channel serves through a `LeanRoute` (the
+DVCQG auth, integration and share endpoints) are answered by calling the route's lean entry directly,
+without Starlette's router, Request and Response (see `mock_portal.lean`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mock_portal._errors import JSON, channel_of, error_body
 from mock_portal.config import MockConfig
 from mock_portal.evidence import EvidenceStore, Exchange, open_store
 from mock_portal.faults import REQUEST_KINDS, FaultEngine, load_fault_file
+from mock_portal.lean import Answer, LeanEndpoint, lean_routes
 from mock_portal.notes import ExchangeNote
 from mock_portal.state import MockState
 
@@ -32,6 +35,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 PARSED_KEY = "parsed_json"
 EVIDENCE_READS = ("/_admin/exchanges",)
 _NOT_JSON = object()
+_JSON_HEADERS = [(b"content-type", JSON.encode())]
 
 
 class DroppedByFault(Exception):
@@ -39,9 +43,10 @@ class DroppedByFault(Exception):
 
 
 class EvidenceMiddleware:
-    def __init__(self, app: ASGIApp, state: MockState) -> None:
+    def __init__(self, app: ASGIApp, state: MockState, lean: dict[str, LeanEndpoint] | None = None) -> None:
         self.app = app
         self.state = state
+        self.lean = lean or {}  # exact path → lean endpoint, for POST
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,28 +57,19 @@ class EvidenceMiddleware:
         path: str = scope["path"]
         channel = channel_of(path)
         limit = self.state.config.max_body_bytes
-        body = bytearray()
-        too_large = False
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > limit:
-                too_large = True
-                body = body[:limit]
-            if not message.get("more_body", False):
-                break
-        raw = bytes(body)
+        body = await _read_body(receive, limit)
+        if body is None:  # the client went away
+            return
+        raw, too_large = body
         request_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         note = ExchangeNote()
-        scope.setdefault("state", {})["note"] = note
         parsed = _peek_json(raw, request_headers)
-        scope["state"][PARSED_KEY] = parsed
-        if note.service is None:
-            note.service = _service_of(path, parsed)
-        query = scope.get("query_string", b"").decode("latin-1")
-        url = path + (f"?{query}" if query else "")
+        state = scope.setdefault("state", {})
+        state["note"] = note
+        state[PARSED_KEY] = parsed
+        note.service = _service_of(path, parsed)
+        query = scope.get("query_string", b"")
+        url = f"{path}?{query.decode('latin-1')}" if query else path
         exchange = Exchange(
             direction="inbound",
             channel=channel,
@@ -85,26 +81,32 @@ class EvidenceMiddleware:
         )
 
         if too_large:
-            status, headers, payload = (
-                413,
-                [(b"content-type", JSON.encode())],
-                error_body(channel, f"request body over the {limit}-byte limit"),
-            )
+            status, headers = 413, _JSON_HEADERS
+            payload = error_body(channel, f"request body over the {limit}-byte limit")
         else:
-            fault = None if channel == "admin" else self.state.faults.take(REQUEST_KINDS, note.service, path)
+            faults = self.state.faults
+            fault = None if channel == "admin" or not faults.rules else faults.take(REQUEST_KINDS, note.service, path)
             if fault is not None and fault.kind in ("latency", "slow"):
                 await asyncio.sleep(self.state.faults.delay_s(fault))
                 fault = None
             if fault is not None and fault.kind == "session_expiry":
-                scope["state"]["expire_session"] = True
+                state["expire_session"] = True
                 fault = None
             if fault is not None:
                 exchange.rules = (f"FAULT:{fault.kind}#{fault.id}",)
                 await self._answer_fault(fault.kind, fault, channel, exchange, note, started, send)
                 return
-            status, headers, payload = await self._call(scope, raw)
+            lean = self.lean.get(path) if scope["method"] == "POST" else None
+            if lean is not None:
+                status, headers, payload = _call_lean(lean, scope, raw, parsed, request_headers)
+            else:
+                status, headers, payload = await self._call(scope, raw)
         exchange.status = status
-        exchange.response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+        exchange.response_headers = (
+            {"content-type": JSON}
+            if headers is _JSON_HEADERS
+            else {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+        )
         exchange.response_body = payload
         if path.startswith(EVIDENCE_READS):
             # Reading the evidence is itself recorded, but not its copy of the evidence: storing it would
@@ -117,7 +119,7 @@ class EvidenceMiddleware:
         try:
             await self.state.store.record(exchange)
         except Exception as exc:  # never acknowledge what is not stored
-            status, headers = 503, [(b"content-type", JSON.encode())]
+            status, headers = 503, _JSON_HEADERS
             payload = error_body(channel, f"evidence store unavailable: {type(exc).__name__}")
         await send({"type": "http.response.start", "status": status, "headers": _with_length(headers, payload)})
         await send({"type": "http.response.body", "body": payload})
@@ -148,11 +150,7 @@ class EvidenceMiddleware:
         try:
             await self.app(scope, replay, capture)
         except Exception:  # a bug in the mock: answer 500 in the channel's envelope, keep the evidence
-            import traceback
-
-            traceback.print_exc()
-            channel = channel_of(scope["path"])
-            return 500, [(b"content-type", JSON.encode())], error_body(channel, "internal error in the mock")
+            return _internal_error(scope)
         return status, headers, b"".join(chunks)
 
     async def _answer_fault(
@@ -169,7 +167,7 @@ class EvidenceMiddleware:
         exchange.error = "connection dropped by fault" if kind == "drop" else None
         self._annotate(exchange, note, started)
         await self.state.store.record(exchange)
-        headers = [(b"content-type", JSON.encode())]
+        headers = _JSON_HEADERS
         if kind == "drop":
             await send(
                 {"type": "http.response.start", "status": 200, "headers": [*headers, (b"content-length", b"1000")]}
@@ -186,6 +184,40 @@ class EvidenceMiddleware:
         exchange.verdict = note.verdict
         exchange.rules = exchange.rules + tuple(note.rules)
         exchange.duration_ms = (time.perf_counter() - started) * 1000
+
+
+def _call_lean(lean: LeanEndpoint, scope: Scope, raw: bytes, parsed: Any, headers: dict[str, str]) -> Answer:
+    try:
+        return lean(scope, raw, (parsed is not _NOT_JSON, None if parsed is _NOT_JSON else parsed), headers)
+    except Exception:  # as `_call`: a bug in the mock is a 500 in the channel's envelope
+        return _internal_error(scope)
+
+
+def _internal_error(scope: Scope) -> Answer:
+    import traceback
+
+    traceback.print_exc()
+    return 500, _JSON_HEADERS, error_body(channel_of(scope["path"]), "internal error in the mock")
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
+    """The request body (cut at `limit`) and whether it was longer; None if the client disconnected."""
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        return None
+    raw: bytes = message.get("body", b"")
+    if message.get("more_body", False):
+        body = bytearray(raw)
+        while True:  # read it all (the connection stays usable), keep at most limit + 1 bytes
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            if len(body) <= limit:
+                body += message.get("body", b"")[: limit + 1 - len(body)]
+            if not message.get("more_body", False):
+                break
+        raw = bytes(body)
+    return (raw[:limit], True) if len(raw) > limit else (raw, False)
 
 
 def _with_length(headers: list[tuple[bytes, bytes]], payload: bytes) -> list[tuple[bytes, bytes]]:
@@ -223,7 +255,7 @@ class MockApp(EvidenceMiddleware):
     """The ASGI application; `mock` is its shared state (config, store, faults, channel states)."""
 
     def __init__(self, app: Router, state: MockState) -> None:
-        super().__init__(app, state)
+        super().__init__(app, state, lean_routes(app.routes))
         self.mock = state
         self.inner = app
 

@@ -4,6 +4,9 @@ Every answer is the national envelope {error_code, message[, result | session]}.
 with error_code != 0, as the real portal answers (clients test error_code, not the status); only a wrong
 method or path gets 405/404, and a bug of the mock 500, still in the envelope. Each request tells the
 evidence recorder its service, dossier codes, verdict and rule IDs through `request.state.note`.
+
+The auth, integration and share endpoints are `LeanRoute`s: the evidence middleware calls their lean
+entry directly (the hot path of a loaded mock); the Starlette endpoint is the same work behind a Request.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -27,6 +31,7 @@ from mock_portal.dvcqg.errors import ChannelError, violations_message
 from mock_portal.dvcqg.handlers import ADAPTER_SERVICES, SERVICES, Call, sync_dossiers, sync_progress
 from mock_portal.dvcqg.sessions import Session
 from mock_portal.dvcqg.store import Caller
+from mock_portal.lean import Answer, LeanEndpoint, LeanRoute, Scope
 from mock_portal.notes import ExchangeNote
 
 log = logging.getLogger("mock_portal.dvcqg")
@@ -51,15 +56,17 @@ class Body:
         return self.value
 
 
-Work = Callable[[Request, ExchangeNote, Body], dict[str, Any]]
+Work = Callable[[Scope, ExchangeNote, Body], dict[str, Any]]
+_JSON_HEADERS = [(b"content-type", JSON.encode())]
 
 
 def build_routes(channel: DvcqgChannel) -> list[BaseRoute]:
     endpoints = _Endpoints(channel)
+    integration, share = endpoints.enveloped("integration"), endpoints.enveloped("share")
     return [
-        Route("/dvcqg/auth", endpoints.run(endpoints.auth), methods=["POST"]),
-        Route("/dvcqg/integration", endpoints.run(endpoints.enveloped("integration")), methods=["POST"]),
-        Route("/dvcqg/share", endpoints.run(endpoints.enveloped("share")), methods=["POST"]),
+        LeanRoute("/dvcqg/auth", endpoints.run(endpoints.auth), endpoints.lean(endpoints.auth)),
+        LeanRoute("/dvcqg/integration", endpoints.run(integration), endpoints.lean(integration)),
+        LeanRoute("/dvcqg/share", endpoints.run(share), endpoints.lean(share)),
         Route("/dvcqg/adapter/{service}", endpoints.run(endpoints.adapter), methods=["POST"]),
         # 404/405 in the envelope instead of Starlette's plain text
         Route("/dvcqg/{rest:path}", endpoints.fallback, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
@@ -72,29 +79,42 @@ class _Endpoints:
 
     def run(self, work: Work) -> Callable[[Request], Awaitable[Response]]:
         """The Starlette endpoint: read the body, do the work, answer in the envelope, brief the recorder."""
-        channel = self.channel
 
         async def endpoint(request: Request) -> Response:
-            note = _note(request)
-            body = await _read_body(request)
-            try:
-                payload = work(request, note, body)
-            except ChannelError as exc:
-                payload = {"error_code": channel.codes[exc.kind], "message": exc.message}
-                note.rules.extend(rule for rule in exc.rules if rule not in note.rules)
-                if exc.verdict is not None:
-                    note.verdict = exc.verdict
-            except Exception as exc:  # a bug of the mock: say so in the envelope, never a traceback
-                log.exception("DVCQG channel failed on %s", request.url.path)
-                message = f"Lỗi nội bộ của Cổng DVCQG mock / internal error of the mock: {type(exc).__name__}"
-                return _json({"error_code": channel.codes["invalid"], "message": message}, 500)
-            return _json(payload)
+            status, payload = self.answer(work, request.scope, _note(request), await _read_body(request))
+            return Response(payload, status_code=status, media_type=JSON)
 
         return endpoint
 
+    def lean(self, work: Work) -> LeanEndpoint:
+        """The same endpoint for the evidence middleware, from the body and parse it already holds."""
+
+        def endpoint(scope: Scope, raw: bytes, parsed: tuple[bool, Any], headers: dict[str, str]) -> Answer:
+            ok, value = parsed
+            body = Body(True, value, "") if ok else _unparsed(raw, headers.get("content-type", "application/json"))
+            status, payload = self.answer(work, scope, scope["state"]["note"], body)
+            return status, _JSON_HEADERS, payload
+
+        return endpoint
+
+    def answer(self, work: Work, scope: Scope, note: ExchangeNote, body: Body) -> tuple[int, bytes]:
+        """Do the work; answer in the envelope (refusals with error_code != 0), brief the recorder."""
+        try:
+            payload = work(scope, note, body)
+        except ChannelError as exc:
+            payload = {"error_code": self.channel.codes[exc.kind], "message": exc.message}
+            note.rules.extend(rule for rule in exc.rules if rule not in note.rules)
+            if exc.verdict is not None:
+                note.verdict = exc.verdict
+        except Exception as exc:  # a bug of the mock: say so in the envelope, never a traceback
+            log.exception("DVCQG channel failed on %s", scope["path"])
+            message = f"Lỗi nội bộ của Cổng DVCQG mock / internal error of the mock: {type(exc).__name__}"
+            return 500, orjson.dumps({"error_code": self.channel.codes["invalid"], "message": message})
+        return 200, orjson.dumps(payload)
+
     # --- POST /dvcqg/auth ---------------------------------------------------------------------------
 
-    def auth(self, request: Request, note: ExchangeNote, body: Body) -> dict[str, Any]:
+    def auth(self, scope: Scope, note: ExchangeNote, body: Body) -> dict[str, Any]:
         note.service = "auth"
         value = body.require()
         if not isinstance(value, dict):
@@ -118,7 +138,7 @@ class _Endpoints:
     # --- POST /dvcqg/integration, /dvcqg/share ------------------------------------------------------
 
     def enveloped(self, endpoint: str) -> Work:
-        def work(request: Request, note: ExchangeNote, body: Body) -> dict[str, Any]:
+        def work(scope: Scope, note: ExchangeNote, body: Body) -> dict[str, Any]:
             value = body.require()
             if not isinstance(value, dict):
                 raise ChannelError(
@@ -140,7 +160,7 @@ class _Endpoints:
                     rules=("QCVN120-ENVELOPE",),
                     verdict="invalid",
                 )
-            session = self._session(request, value["session"])
+            session = self._session(scope, value["session"])
             madonvi = value["madonvi"]
             self._check_agency(madonvi, session.province, "madonvi")
             route = SERVICES.get(value["service"])
@@ -168,8 +188,8 @@ class _Endpoints:
 
         return work
 
-    def _session(self, request: Request, token: str) -> Session:
-        if request.scope.get("state", {}).get("expire_session"):
+    def _session(self, scope: Scope, token: str) -> Session:
+        if scope.get("state", {}).get("expire_session"):
             self.channel.sessions.expire(token)
         session, status = self.channel.sessions.lookup(token)
         if session is None:
@@ -203,8 +223,9 @@ class _Endpoints:
 
     # --- POST /dvcqg/adapter/{service} (LGSP proxy: bare array, no session) -------------------------
 
-    def adapter(self, request: Request, note: ExchangeNote, body: Body) -> dict[str, Any]:
-        service = request.path_params["service"]
+    def adapter(self, scope: Scope, note: ExchangeNote, body: Body) -> dict[str, Any]:
+        service = scope["path_params"]["service"]
+        query = QueryParams(scope.get("query_string", b""))
         note.service = service
         if service not in ADAPTER_SERVICES:
             raise ChannelError(
@@ -224,7 +245,7 @@ class _Endpoints:
                 verdict="invalid",
             )
         note.ma_ho_so = _dossier_codes(value)
-        agency = request.query_params.get("MaDinhDanhDV", "")
+        agency = query.get("MaDinhDanhDV", "")
         if not agency:
             raise ChannelError(
                 "invalid",
@@ -244,7 +265,7 @@ class _Endpoints:
             )
         flag = ""
         if service == "DongBoHoSoMC":
-            flag = request.query_params.get("isUpdating", "")
+            flag = query.get("isUpdating", "")
             if self.channel.profile == "lenient":
                 flag = flag.capitalize()
             if flag not in ("True", "False"):
@@ -312,6 +333,11 @@ async def _read_body(request: Request) -> Body:
                 return Body(True, orjson.loads(raw), "")
             except orjson.JSONDecodeError:
                 pass
+    return _unparsed(raw, content_type)
+
+
+def _unparsed(raw: bytes, content_type: str) -> Body:
+    """Why a body is not a JSON packet."""
     if not raw:
         problem = "Nội dung yêu cầu rỗng; gửi một gói tin JSON / empty body: send a JSON packet"
     elif "json" not in content_type:
