@@ -122,7 +122,7 @@ def decode_frames(buffer: bytearray) -> list[tuple[int, list[tuple[Any, ...]]]]:
             bodies = []
             for _ in range(len(COLUMNS) - SMALL):
                 size = next(size_of)
-                bodies.append(bytes(buffer[offset : offset + size]))
+                bodies.append(buffer[offset : offset + size])  # a copy already (SQLite binds it as a BLOB)
                 offset += size
             rows.append((*small, *bodies))
         batches.append((batch_id, rows))
