@@ -18,12 +18,10 @@ The writer commits everything that has arrived as one transaction (group commit)
 from __future__ import annotations
 
 import marshal
-import queue
 import socket
 import sqlite3
 import struct
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -88,30 +86,37 @@ def insert_rows(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]], limit: 
         raise
 
 
-def _receive(sock: socket.socket, inbox: queue.SimpleQueue[bytes]) -> None:
-    """Drain the socket as fast as it fills (the mock never waits on a full buffer), b"" at the end.
+def _receive(sock: socket.socket, buffer: bytearray, busy: bool) -> bool:
+    """Append what has arrived to `buffer`, waiting for something first; False at the end of input.
 
-    Under load this thread polls instead of sleeping in recv(): then the mock's send() has nobody to
-    wake, which on a virtual machine (an interrupt to another CPU) cost the event loop more than the
-    send itself (about 5 µs a request in benchmarks/mock_ingest.py). Idle, it sleeps in recv()."""
-    busy_until = 0.0
-    blocking = True
+    While frames keep coming (`busy`) it polls instead of sleeping in recv(): then the mock's send()
+    has nobody to wake, which on a virtual machine (an interrupt to another CPU) cost the event loop
+    more than the send itself (about 5 µs a request in benchmarks/mock_ingest.py). Idle, it sleeps in
+    recv(). Frames sent while a batch is being committed wait in the socket's buffer."""
+    flags = socket.MSG_DONTWAIT if busy else 0
+    deadline = time.monotonic() + POLL_WINDOW_S
     while True:
-        polling = time.monotonic() < busy_until
-        if polling == blocking:
-            sock.setblocking(not polling)
-            blocking = not polling
         try:
-            data = sock.recv(1 << 22)
+            data = sock.recv(1 << 22, flags)
+            break
         except BlockingIOError:
-            time.sleep(POLL_PAUSE_S)
-            continue
+            if time.monotonic() > deadline:
+                flags = 0  # nothing for a while: sleep until something comes
+            else:
+                time.sleep(POLL_PAUSE_S)
         except OSError:
-            data = b""
-        inbox.put(data)
+            return False
+    if not data:
+        return False
+    buffer += data
+    while True:  # whatever else is already there joins this batch
+        try:
+            data = sock.recv(1 << 22, socket.MSG_DONTWAIT)
+        except OSError:  # nothing more for now (an error shows at the next wait)
+            return True
         if not data:
-            return
-        busy_until = time.monotonic() + POLL_WINDOW_S
+            return True  # the end: noticed at the next wait
+        buffer += data
 
 
 def encode_frame(batch_id: int, rows: Sequence[Sequence[Any]]) -> list[bytes]:
@@ -154,19 +159,12 @@ def serve(path: str, fd: int) -> None:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=5000")
     limit = max_rows(conn)
-    inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-    threading.Thread(target=_receive, args=(sock, inbox), daemon=True).start()
     sock.sendall(READY)
     buffer = bytearray()
-    done = False
-    while not done:
-        chunks = [inbox.get()]
-        while not inbox.empty():
-            chunks.append(inbox.get())
-        for chunk in chunks:
-            done = done or not chunk
-            buffer += chunk
+    busy = False
+    while _receive(sock, buffer, busy):
         batches = decode_frames(buffer)
+        busy = True
         if not batches:
             continue
         ok = 1

@@ -45,12 +45,14 @@ class EvidenceStore:
         return self._committer.rows
 
     # --- writing -------------------------------------------------------------------------------------
-    async def record(self, *exchanges: Exchange) -> None:
-        """Store exchanges; returns once they are committed (with whatever else was queued meanwhile)."""
+    def record(self, *exchanges: Exchange) -> asyncio.Future[None]:
+        """Store exchanges: `await store.record(...)` returns once they are committed (with whatever else
+        was queued meanwhile), or raises if they could not be. A future rather than a coroutine: one
+        frame less for each request to suspend and resume."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._committer.submit([to_row(e) for e in exchanges], loop, future)
-        await future
+        return future
 
     # --- reading -------------------------------------------------------------------------------------
     def _run(self, work: Callable[[Backend], Any]) -> Any:

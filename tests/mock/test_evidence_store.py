@@ -49,11 +49,9 @@ def test_closing_commits_what_was_queued(tmp_path: Path) -> None:
     store = EvidenceStore(f"sqlite:///{tmp_path / 'evidence.db'}")
 
     async def close_while_queued() -> None:
-        loop = asyncio.get_running_loop()
-        task = loop.create_task(store.record(Exchange("inbound", "dvcqg", "POST", "/dvcqg/integration")))
-        await asyncio.sleep(0)  # queued, not yet sent to the writer
-        store.close()
-        await task  # committed on the way out, and its waiter told so
+        committed = store.record(Exchange("inbound", "dvcqg", "POST", "/dvcqg/integration"))
+        store.close()  # queued, not yet sent to the writer
+        await committed  # committed on the way out, and its waiter told so
 
     asyncio.run(close_while_queued())
     reopened = EvidenceStore(f"sqlite:///{tmp_path / 'evidence.db'}")
