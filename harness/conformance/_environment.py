@@ -35,6 +35,11 @@ class ConformanceOptions:
     reference_defects: frozenset[str] = field(default_factory=frozenset)
 
 
+#: the embedded portal polls its outbox every 0.1 s and retries within a second; 5 s is a wide margin that
+#: keeps a failing self-test (every wait runs to its end) short
+REFERENCE_SYNC_DELAY_S = 5
+
+
 def _reference_description(port: int, national_url: str) -> SutDescription:
     base = f"http://127.0.0.1:{port}"
     return SutDescription.from_mapping(
@@ -56,7 +61,7 @@ def _reference_description(port: int, national_url: str) -> SutDescription:
                     "web",
                 ]
             },
-            "timing": {"sync_delay_s": 10},
+            "timing": {"sync_delay_s": REFERENCE_SYNC_DELAY_S},
         },
         source="<embedded reference portal>",
         env={},
