@@ -6,7 +6,8 @@ bare Starlette echo endpoint, both served by one uvicorn worker on loopback, loa
 The load generator is a minimal asyncio HTTP/1.1 client with keep-alive connections (one request in
 flight per connection), so that the client is not the bottleneck. Each mock request inserts a new
 dossier (a fresh MaHoSo whose date segment matches NgayTiepNhan). The evidence store is a SQLite file in
-WAL mode with synchronous=FULL: every acknowledged packet is committed before its answer leaves.
+WAL mode with synchronous=FULL, written by the mock's evidence writer process: every acknowledged packet
+is committed before its answer leaves. Both servers run with the same uvicorn options.
 
 Last line: RESULT mock_rps=<n> echo_rps=<n> ratio=<x> p99_ms=<n>
 """
