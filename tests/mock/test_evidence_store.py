@@ -110,3 +110,55 @@ def test_the_lean_entry_answers_as_the_starlette_endpoint(path: str, body: bytes
         ]
     finally:
         mock.close()
+
+
+def test_acknowledged_exchanges_survive_killing_the_mock_and_its_writer(tmp_path: Path) -> None:
+    """SIGKILL to the server and its writer process at once (no chance to flush anything): every
+    request that got an answer is in the store when it is opened again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from mock_portal.server import free_port
+
+    port = free_port()
+    database = tmp_path / "evidence.db"
+    (tmp_path / "crash_app.py").write_text(
+        "from mock_portal.app import create_app\nfrom mock_portal.config import MockConfig\n"
+        f"app = create_app(MockConfig(port={port}, store='sqlite:///{database}'))\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "crash_app:app", "--port", str(port), "--log-level", "warning"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{tmp_path}"},
+        start_new_session=True,  # one process group: the server and its writer
+    )
+    acknowledged = 0
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/_admin/health", timeout=0.5)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the mock did not start"
+                time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            for _ in range(30):
+                answer = client.post("/dvcqg/auth", json={"username": "demo", "password": "demo"})
+                assert answer.status_code == 200
+                acknowledged += 1
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(10)
+    store = EvidenceStore(f"sqlite:///{database}")
+    try:
+        assert len(store.query(service="auth")) == acknowledged
+    finally:
+        store.close()
