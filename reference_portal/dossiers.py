@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from harness.core.statuses import STATUS_NAMES, TERMINAL
 from reference_portal.calendar import WorkingCalendar
 from reference_portal.catalogue import Catalogue, Procedure
 from reference_portal.config import PortalConfig
@@ -26,7 +27,7 @@ from reference_portal.db import Database
 from reference_portal.defects import Defects
 from reference_portal.sync import outbox
 from reference_portal.sync.packets import dossier_item, progress_item, stamp
-from reference_portal.workflow import STATUS_NAMES, TERMINAL, Action, ActionRefused, transition
+from reference_portal.workflow import Action, ActionRefused, transition
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dossier (

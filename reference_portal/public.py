@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from harness.core.statuses import STATUS_NAMES
 from reference_portal.auth import Citizen, current_citizen
 from reference_portal.dossiers import Dossier, NotFound
 from reference_portal.portal import Feature, Portal
 from reference_portal.web.common import HttpError
-from reference_portal.workflow import STATUS_NAMES
 
 MAX_CODE_CHARS = 64
 _CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]*")

@@ -16,20 +16,8 @@ from typing import Any
 import orjson
 
 from harness.core.errors import UsageError
+from harness.core.statuses import STATUS_NAMES
 from mock_portal.dvcqg.errors import ChannelError, problems_message
-
-STATUS_NAMES = {
-    "1": "Mới đăng ký",
-    "2": "Được tiếp nhận",
-    "3": "Không được tiếp nhận",
-    "4": "Đang xử lý",
-    "5": "Yêu cầu bổ sung giấy tờ",
-    "6": "Yêu cầu thực hiện nghĩa vụ tài chính",
-    "7": "Công dân yêu cầu rút hồ sơ",
-    "8": "Dừng xử lý",
-    "9": "Đã xử lý xong",
-    "10": "Đã trả kết quả",
-}
 
 # dvcqg-interfaces §8.1, the suggested machine (staying in a status is always allowed)
 DEFAULT_GRAPH: dict[str, tuple[str, ...]] = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from harness.core.statuses import STATUS_NAMES, TERMINAL
 from reference_portal.config import PortalConfig
 from reference_portal.db import Database
 from reference_portal.defects import Defects
@@ -23,7 +24,6 @@ from reference_portal.dossiers import Dossier, InvalidRequest
 from reference_portal.feedback.periods import Month, percent_sign
 from reference_portal.sync import outbox
 from reference_portal.sync.packets import stamp
-from reference_portal.workflow import STATUS_NAMES, TERMINAL
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rating (

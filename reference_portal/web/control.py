@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from harness.core.statuses import STATUS_NAMES
 from reference_portal.catalogue import UnknownProcedure
 from reference_portal.dossiers import Dossier, InvalidRequest, NewDossier, NotFound
 from reference_portal.national.dvcqg import NationalError
 from reference_portal.portal import Portal
 from reference_portal.web.common import HttpError, json_body, require_control_token
-from reference_portal.workflow import CONTROL_ACTIONS, STATUS_NAMES, ActionRefused
+from reference_portal.workflow import CONTROL_ACTIONS, ActionRefused
 
 VERSION = "0.1.0"
 

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from harness.core.statuses import STATUS_NAMES
 from reference_portal.auth import Citizen, require_citizen
 from reference_portal.dossiers import Dossier
 from reference_portal.portal import Portal
-from reference_portal.workflow import STATUS_NAMES
 
 #: the answer is one person's: never kept by a shared cache, never reused for another cookie
 _HEADERS = {"cache-control": "no-store", "vary": "cookie"}
