@@ -30,6 +30,15 @@ DEFAULT_GRAPH: dict[str, tuple[str, ...]] = {
 }
 
 
+def kept_json(value: Any) -> bytes:
+    """`value` as compact JSON, in a bytes object of its own size, for keeping.
+
+    orjson's result keeps the buffer it was written into (16 KiB for a 3 KB dossier): kept for every
+    synced dossier, that was five times the memory, and a loaded mock spent its time faulting in fresh
+    pages. The copy costs a fraction of a microsecond."""
+    return bytes(memoryview(orjson.dumps(value)))
+
+
 def text(value: Any) -> str:
     """A packet scalar as text, read as the lenient profile reads numbers and booleans where strings are due."""
     if isinstance(value, str):
@@ -144,7 +153,7 @@ class DossierRecord:
     ) -> DossierRecord:
         return cls(
             code,
-            orjson.dumps(dossier),
+            kept_json(dossier),
             text(dossier.get("TrangThaiHoSo")),
             province,
             account,
@@ -212,7 +221,7 @@ class DossierStore:
                         continue
                     staged[code] = DossierRecord(
                         code=code,
-                        raw=orjson.dumps(item),
+                        raw=kept_json(item),
                         status=status,
                         province=caller.province,
                         account=caller.account,
@@ -237,7 +246,7 @@ class DossierStore:
                     history = [*history, StatusChange(status, now, via)]
                 staged[code] = replace(
                     current,
-                    raw=orjson.dumps(item),
+                    raw=kept_json(item),
                     status=status,
                     account=caller.account,
                     madonvi=caller.madonvi,
