@@ -105,28 +105,43 @@ def typed_value_walker(
 
 def typed_templates(store: SchemaStore, root: Located, def_names: frozenset[str]) -> list[tuple[tuple[str, ...], str]]:
     """(template, def name) for every place in a packet whose schema is a `$ref` to one of `def_names`."""
-    found: list[tuple[tuple[str, ...], str]] = []
+    return sorted({(template, name) for template, name, _ in _typed_places(store, root, def_names)})
 
-    def visit(located: Located, template: tuple[str, ...], depth: int) -> None:
+
+def always_applied(store: SchemaStore, root: Located, def_names: frozenset[str]) -> bool:
+    """True when every place `typed_templates` finds is one where a valid packet's value must satisfy
+    the definition: reached through properties, items, allOf and $ref only, never inside an
+    alternative (anyOf, oneOf) or a condition's branch (then, else)."""
+    return all(definite for _, _, definite in _typed_places(store, root, def_names))
+
+
+def _typed_places(
+    store: SchemaStore, root: Located, def_names: frozenset[str]
+) -> list[tuple[tuple[str, ...], str, bool]]:
+    found: list[tuple[tuple[str, ...], str, bool]] = []
+
+    def visit(located: Located, template: tuple[str, ...], depth: int, definite: bool) -> None:
         schema = located.schema
         if not isinstance(schema, dict) or depth > 24:
             return
         name = store.def_name(located)
         if name in def_names:
-            found.append((template, name))
+            found.append((template, name, definite))
             return
         if "$ref" in schema:
-            visit(store.resolve(schema["$ref"], located.base), template, depth + 1)
+            visit(store.resolve(schema["$ref"], located.base), template, depth + 1, definite)
         for key, sub in schema.get("properties", {}).items():
-            visit(Located(sub, located.base), (*template, key), depth + 1)
+            visit(Located(sub, located.base), (*template, key), depth + 1, definite)
         if isinstance(schema.get("items"), dict):
-            visit(Located(schema["items"], located.base), (*template, WILDCARD), depth + 1)
-        for keyword in ("allOf", "anyOf", "oneOf"):
+            visit(Located(schema["items"], located.base), (*template, WILDCARD), depth + 1, definite)
+        for sub in schema.get("allOf", []):
+            visit(Located(sub, located.base), template, depth + 1, definite)
+        for keyword in ("anyOf", "oneOf"):
             for sub in schema.get(keyword, []):
-                visit(Located(sub, located.base), template, depth + 1)
+                visit(Located(sub, located.base), template, depth + 1, False)
         for keyword in ("then", "else"):
             if isinstance(schema.get(keyword), dict):
-                visit(Located(schema[keyword], located.base), template, depth + 1)
+                visit(Located(schema[keyword], located.base), template, depth + 1, False)
 
-    visit(root, (), 0)
-    return sorted(set(found))
+    visit(root, (), 0, True)
+    return found

@@ -12,9 +12,9 @@ from harness.specs.catalogue import Catalogue, PacketType, load_catalogue
 from harness.specs.store import Located, SchemaStore, load_store
 from harness.validation._coercion import coerce
 from harness.validation._engines import compiled_validator, detailed_validator
-from harness.validation._paths import Trie, parse_template
+from harness.validation._paths import Trie, always_applied, parse_template
 from harness.validation._schema_errors import ErrorLabeller, schema_violations
-from harness.validation.rules import ENTITY_CHECKS, PACKET_BINDERS, Finding, PacketCheck, RuleContext
+from harness.validation.rules import ENTITY_CHECKS, PACKET_BINDERS, SCHEMA_PATTERNS, Finding, PacketCheck, RuleContext
 
 DEFAULT_SECRET = "demo-secret"
 _MAX_COERCION_ROUNDS = 4
@@ -23,7 +23,14 @@ EntityRunner = Callable[[Any, RuleContext, list[Finding]], None]
 
 
 class PacketValidator:
-    """Validates packets of one type under one profile. Build once (it compiles), call many times."""
+    """Validates packets of one type under one profile. Build once (it compiles), call many times.
+
+    The happy path is one call of a compiled schema engine. Typed-value rules that can be said as a
+    pattern (`SCHEMA_PATTERNS`) are compiled into that engine's copy of the schema when every value
+    they concern must satisfy its definition; a packet it accepts then needs no walk for them. A packet
+    it refuses takes the detailed path (the published schema, then every rule), so verdicts and rule
+    IDs are the same either way.
+    """
 
     def __init__(
         self,
@@ -40,15 +47,27 @@ class PacketValidator:
         schema_id = self._store.id_for_path(packet_type.schema)
         self.schema = self._store.by_id(schema_id)
         root = Located(self.schema, schema_id)
-        self._fast = compiled_validator(self.schema, self._store)
         self._detailed = detailed_validator(self.schema, self._store)
         self._labeller = ErrorLabeller(self._store, root)
-        self._packet_checks: list[PacketCheck] = []
+        self._all_packet_checks: list[PacketCheck] = []  # after a schema failure
+        self._packet_checks: list[PacketCheck] = []  # after the compiled schema accepted the packet
+        compiled_patterns: dict[str, list[str]] = {}
         for rule_id, binder in PACKET_BINDERS:
             if self._catalogue.rule(rule_id).active_in(profile):
                 check = binder(packet_type, self._store, root)
-                if check is not None:
+                if check is None:
+                    continue
+                self._all_packet_checks.append(check)
+                patterns = SCHEMA_PATTERNS.get(rule_id)
+                if patterns and always_applied(self._store, root, frozenset(patterns)):
+                    for name, pattern in patterns.items():
+                        compiled_patterns.setdefault(name, []).append(pattern)
+                else:
                     self._packet_checks.append(check)
+        self._plain = compiled_validator(self.schema, self._store)  # the published schema, compiled
+        self._fast = (
+            compiled_validator(self.schema, self._store, compiled_patterns) if compiled_patterns else self._plain
+        )
         runners = (self._entity_runner(kind, pointer) for kind, pointer in packet_type.entities.items())
         self._entity_runners: list[EntityRunner] = [runner for runner in runners if runner is not None]
 
@@ -77,13 +96,15 @@ class PacketValidator:
 
     def validate(self, packet: Any, *, secret: str = DEFAULT_SECRET, agency: str | None = None) -> ValidationResult:
         violations: list[Violation] = []
+        packet_checks = self._packet_checks
         if not self._fast.is_valid(packet):
             packet, violations = self._schema_failures(packet)
+            packet_checks = self._all_packet_checks
         findings: list[Finding] = []
         ctx = RuleContext(packet, self.profile, secret, agency)
         for runner in self._entity_runners:
             runner(packet, ctx, findings)
-        for check in self._packet_checks:
+        for check in packet_checks:
             found = check(packet, ctx)
             if found:
                 findings.extend(found)
@@ -104,12 +125,12 @@ class PacketValidator:
                 errors = list(self._detailed.iter_errors(packet))
         violations = schema_violations(errors, self._labeller, self._catalogue)
         violations = [v for v in violations if self._catalogue.rule(v.rule).active_in(self.profile)]
-        if not errors and not self._fast.is_valid(packet):
+        if not errors and not self._plain.is_valid(packet):
             violations.append(self._engine_disagreement(packet))
         return packet, violations
 
     def _engine_disagreement(self, packet: Any) -> Violation:
-        detail = "; ".join(str(e) for e in list(self._fast.iter_errors(packet))[:3])
+        detail = "; ".join(str(e) for e in list(self._plain.iter_errors(packet))[:3])
         rule = self._catalogue.rule("QCVN120-STRUCTURE")
         return Violation(rule.id, "", f"rejected by the compiled schema engine: {detail}", rule.source)
 

@@ -10,6 +10,7 @@ from harness.validation.rules import codes, dossier, formats, payment, sso
 from harness.validation.rules._registry import (
     ENTITY_CHECKS,
     PACKET_BINDERS,
+    SCHEMA_PATTERNS,
     Finding,
     PacketCheck,
     RuleContext,
@@ -18,6 +19,7 @@ from harness.validation.rules._registry import (
 __all__ = [
     "ENTITY_CHECKS",
     "PACKET_BINDERS",
+    "SCHEMA_PATTERNS",
     "Finding",
     "PacketCheck",
     "RuleContext",

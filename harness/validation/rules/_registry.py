@@ -43,6 +43,10 @@ Binder = Callable[[PacketType, SchemaStore, Located], PacketCheck | None]
 
 ENTITY_CHECKS: dict[str, list[tuple[str, EntityCheck]]] = {}
 PACKET_BINDERS: list[tuple[str, Binder]] = []
+# Typed-value rules that a compiled schema engine can check by itself: rule ID → {$defs name: pattern}.
+# A string typed by that definition satisfies the rule's predicate exactly when it matches the pattern
+# (given the definition's own schema holds); see PacketValidator.
+SCHEMA_PATTERNS: dict[str, dict[str, str]] = {}
 
 
 def entity_rule(rule_id: str, *kinds: str) -> Callable[[EntityCheck], EntityCheck]:
@@ -63,11 +67,23 @@ def packet_rule(rule_id: str) -> Callable[[Binder], Binder]:
 
 
 def typed_value_rule(
-    rule_id: str, predicates: dict[str, Callable[[Any], bool]], describe: Callable[[Any], str]
+    rule_id: str,
+    predicates: dict[str, Callable[[Any], bool]],
+    describe: Callable[[Any], str],
+    *,
+    schema_patterns: dict[str, str] | None = None,
 ) -> None:
     """Register a packet rule over every value whose schema is one of the predicates' `$defs` names
-    (found in each packet type's schema once, walked by compiled code per packet)."""
+    (found in each packet type's schema once, walked by compiled code per packet).
+
+    `schema_patterns` says the same as the predicates, as one pattern per name, for the validator's
+    compiled schema (on the happy path the walk is then not needed)."""
     from harness.validation._paths import typed_value_walker
+
+    if schema_patterns is not None:
+        if set(schema_patterns) != set(predicates):
+            raise ValueError(f"{rule_id}: schema_patterns must cover exactly the predicates' names")
+        SCHEMA_PATTERNS[rule_id] = dict(schema_patterns)
 
     def bind(ptype: PacketType, store: SchemaStore, root: Located) -> PacketCheck | None:
         walk = typed_value_walker(store, root, predicates)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.core.timestamps import is_calendar_date8, is_calendar_timestamp
+from harness.core.timestamps import (
+    CALENDAR_DATE8_PATTERN,
+    CALENDAR_TIMESTAMP_PATTERN,
+    is_calendar_date8,
+    is_calendar_timestamp,
+)
 from harness.validation.rules._registry import typed_value_rule
 
 
@@ -25,4 +30,10 @@ typed_value_rule(
     "FMT-DATETIME-CALENDAR",
     {"Timestamp": _timestamp_ok, "OptionalTimestamp": _timestamp_ok, "Date8": _date8_ok},
     lambda value: f"{value} is not a real date and 24-hour time",
+    # Each definition's own pattern already requires the digits (or "" for OptionalTimestamp).
+    schema_patterns={
+        "Timestamp": CALENDAR_TIMESTAMP_PATTERN,
+        "OptionalTimestamp": f"^(?:{CALENDAR_TIMESTAMP_PATTERN[1:-1]})?$",
+        "Date8": CALENDAR_DATE8_PATTERN,
+    },
 )
