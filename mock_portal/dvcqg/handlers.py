@@ -22,6 +22,7 @@ class Call:
     caller: Caller
     body: Any  # the envelope (dict), or the array of the adapter form
     now: float
+    raw: bytes = b""  # the request body `body` was parsed from, when the endpoint has it
 
 
 Handler = Callable[[Call], dict[str, Any]]
@@ -39,8 +40,14 @@ def ok(message: str, result: Any = None) -> dict[str, Any]:
 # --- writes -----------------------------------------------------------------------------------------
 
 
-def sync_dossiers(call: Call, items: list[dict[str, Any]], updating: bool, via: str) -> dict[str, Any]:
-    count = call.channel.dossiers.sync(items, updating=updating, caller=call.caller, now=call.now, via=via)
+def sync_dossiers(
+    call: Call, items: list[dict[str, Any]], updating: bool, via: str, where: tuple[str | int, ...] = ()
+) -> dict[str, Any]:
+    """`where`: the path of `items` in the request body (kept as the dossier's JSON when it has one)."""
+    packet = (call.raw, where) if call.raw else None
+    count = call.channel.dossiers.sync(
+        items, updating=updating, caller=call.caller, now=call.now, via=via, packet=packet
+    )
     action = "Cập nhật" if updating else "Thêm mới"
     return ok(f"Đồng bộ hồ sơ thành công ({action} {count} hồ sơ)")
 
@@ -52,7 +59,7 @@ def sync_progress(call: Call, steps: list[dict[str, Any]]) -> dict[str, Any]:
 
 def dong_bo_ho_so(call: Call) -> dict[str, Any]:
     updating = text(call.body["isUpdating"]).capitalize() == "True"  # lenient: true, "true"
-    return sync_dossiers(call, call.body["data"], updating, "DongBoHoSoMC")
+    return sync_dossiers(call, call.body["data"], updating, "DongBoHoSoMC", ("data",))
 
 
 def cap_nhat_tien_do(call: Call) -> dict[str, Any]:

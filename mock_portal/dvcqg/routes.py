@@ -49,6 +49,7 @@ class Body:
     parsed: bool
     value: Any
     problem: str
+    raw: bytes = b""  # what `value` was parsed from, when the endpoint has it at hand
 
     def require(self) -> Any:
         if not self.parsed:
@@ -91,7 +92,7 @@ class _Endpoints:
 
         def endpoint(scope: Scope, raw: bytes, parsed: tuple[bool, Any], headers: dict[str, str]) -> Answer:
             ok, value = parsed
-            body = Body(True, value, "") if ok else _unparsed(raw, headers.get("content-type", "application/json"))
+            body = Body(True, value, "", raw) if ok else _unparsed(raw, headers.get("content-type", "application/json"))
             status, payload = self.answer(work, scope, scope["state"]["note"], body)
             return status, _JSON_HEADERS, payload
 
@@ -184,7 +185,7 @@ class _Endpoints:
                 )
             self._validate(value["service"], value, madonvi, note)
             caller = Caller(session.username, session.province, madonvi, "integration")
-            return handler(Call(self.channel, caller, value, self.channel.now()))
+            return handler(Call(self.channel, caller, value, self.channel.now(), body.raw))
 
         return work
 
@@ -278,9 +279,9 @@ class _Endpoints:
                 )
         self._validate(f"adapter.{service}", value, agency, note)
         caller = Caller(account.username, account.province, agency, "adapter")
-        call = Call(self.channel, caller, value, self.channel.now())
+        call = Call(self.channel, caller, value, self.channel.now(), body.raw)
         if service == "DongBoHoSoMC":
-            return sync_dossiers(call, value, flag == "True", "adapter.DongBoHoSoMC")
+            return sync_dossiers(call, value, flag == "True", "adapter.DongBoHoSoMC", ())
         return sync_progress(call, value)
 
     # --- anything else under /dvcqg -----------------------------------------------------------------
@@ -324,13 +325,13 @@ async def _read_body(request: Request) -> Body:
     if PARSED_KEY in state:
         parsed, value = parsed_json(state)
         if parsed:
-            return Body(True, value, "")
+            return Body(True, value, "", await request.body())
         raw = await request.body()
     else:  # no middleware in front of us
         raw = await request.body()
         if raw and "json" in content_type:
             try:
-                return Body(True, orjson.loads(raw), "")
+                return Body(True, orjson.loads(raw), "", raw)
             except orjson.JSONDecodeError:
                 pass
     return _unparsed(raw, content_type)

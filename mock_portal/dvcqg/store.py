@@ -127,7 +127,7 @@ class DossierRecord:
     only when read (TraCuuHoSo, KPI)."""
 
     code: str
-    raw: bytes  # the latest object synced, as sent (orjson)
+    raw: bytes  # JSON of the latest object synced, or of the packet that carried it (see `within`)
     status: str
     province: str
     account: str
@@ -138,6 +138,7 @@ class DossierRecord:
     syncs: int = 1
     history: list[StatusChange] = field(default_factory=list)
     progress: list[dict[str, Any]] = field(default_factory=list)  # ordered by ThoiDiemXuLy
+    within: tuple[str | int, ...] = ()  # where the object is in `raw`: () for itself, ("data", 0) in a packet
 
     @classmethod
     def from_object(
@@ -165,8 +166,11 @@ class DossierRecord:
 
     @property
     def dossier(self) -> dict[str, Any]:
-        value: dict[str, Any] = orjson.loads(self.raw)
-        return value
+        value: Any = orjson.loads(self.raw)
+        for step in self.within:
+            value = value[step]
+        dossier: dict[str, Any] = value
+        return dossier
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -205,8 +209,21 @@ class DossierStore:
         with self._lock:
             self._dossiers.clear()
 
-    def sync(self, items: list[dict[str, Any]], *, updating: bool, caller: Caller, now: float, via: str) -> int:
-        """DongBoHoSoMC: insert (isUpdating "False") or update ("True") every dossier, or none."""
+    def sync(
+        self,
+        items: list[dict[str, Any]],
+        *,
+        updating: bool,
+        caller: Caller,
+        now: float,
+        via: str,
+        packet: tuple[bytes, tuple[str | int, ...]] | None = None,
+    ) -> int:
+        """DongBoHoSoMC: insert (isUpdating "False") or update ("True") every dossier, or none.
+
+        `packet` is the request body the items were parsed from and where they are in it: a packet
+        carrying one dossier is then kept as received (no second serialisation, no copy)."""
+        single = (packet[0], (*packet[1], 0)) if packet is not None and len(items) == 1 else None
         with self._lock:
             staged: dict[str, DossierRecord] = {}
             problems: list[tuple[str, str]] = []
@@ -219,9 +236,10 @@ class DossierStore:
                     if current is not None:
                         problems.append(("duplicate", _duplicate(code, where)))
                         continue
+                    raw, within = single or (kept_json(item), ())
                     staged[code] = DossierRecord(
                         code=code,
-                        raw=kept_json(item),
+                        raw=raw,
                         status=status,
                         province=caller.province,
                         account=caller.account,
@@ -230,6 +248,7 @@ class DossierStore:
                         first_synced=now,
                         last_synced=now,
                         history=[StatusChange(status, now, via)],
+                        within=within,
                     )
                     continue
                 if current is None:
@@ -244,9 +263,11 @@ class DossierStore:
                 history = current.history
                 if status != current.status:
                     history = [*history, StatusChange(status, now, via)]
+                raw, within = single or (kept_json(item), ())
                 staged[code] = replace(
                     current,
-                    raw=kept_json(item),
+                    raw=raw,
+                    within=within,
                     status=status,
                     account=caller.account,
                     madonvi=caller.madonvi,

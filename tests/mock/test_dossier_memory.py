@@ -59,3 +59,31 @@ def test_a_synced_dossier_costs_about_its_own_size() -> None:
     assert first is not None and first.dossier == items[0]
     # the JSON plus a record, its history and the index entry: well under twice the JSON
     assert kept < 2 * json_bytes, f"{kept / len(items):.0f} bytes kept per dossier of {json_bytes / len(items):.0f}"
+
+
+def test_a_packet_of_one_dossier_is_kept_as_received_and_read_back_from_it() -> None:
+    store = DossierStore(StatusGraph(DEFAULT_GRAPH))
+    caller = Caller("demo", "H56", "000.00.31.H56", "integration")
+    first, second, third = _dossiers(3)
+    body = orjson.dumps({"session": "s", "service": "DongBoHoSoMC", "data": [first]})
+    packet = orjson.loads(body)
+    store.sync(packet["data"], updating=False, caller=caller, now=0.0, via="integration", packet=(body, ("data",)))
+    record = store.get(str(first["MaHoSo"]))
+    assert record is not None and record.raw is body  # no second serialisation, no copy
+    assert record.dossier == first
+
+    # the adapter form: a bare array
+    array = orjson.dumps([second])
+    store.sync(orjson.loads(array), updating=False, caller=caller, now=0.0, via="adapter", packet=(array, ()))
+    adapter = store.get(str(second["MaHoSo"]))
+    assert adapter is not None and adapter.raw is array and adapter.dossier == second
+
+    # several dossiers in one packet: each keeps its own JSON
+    updated = dict(first, TrangThaiHoSo="10")
+    both = orjson.dumps({"data": [updated, third]})
+    items = orjson.loads(both)["data"]
+    store.sync(items[1:], updating=False, caller=caller, now=1.0, via="integration")
+    store.sync(items[:1], updating=True, caller=caller, now=1.0, via="integration")
+    assert store.get(str(first["MaHoSo"])).dossier == updated  # type: ignore[union-attr]
+    kept = store.get(str(third["MaHoSo"]))
+    assert kept is not None and kept.raw == orjson.dumps(third) and kept.dossier == third
