@@ -1,8 +1,9 @@
 """Rules compiled into the happy path's schema engine give the same verdicts as the rules walked in Python.
 
-`FMT-DATETIME-CALENDAR` is checked by the compiled schema (a calendar pattern added to the Timestamp,
-OptionalTimestamp and Date8 definitions) when every value it concerns must satisfy its definition; a
-packet that schema refuses takes the detailed path, where the rule is walked as before.
+`FMT-DATETIME-CALENDAR` (a calendar pattern on the Timestamp, OptionalTimestamp and Date8 definitions)
+and `CODE-DOSSIER-TT01` (the TT 01 form on DossierCode) are checked by the compiled schema when every
+value they concern must satisfy its definition; a packet that schema refuses takes the detailed path,
+where the rules are walked as before.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from harness.specs import load_catalogue
 from harness.specs.store import Located, load_store
 from harness.validation import validator as validator_module
 from harness.validation._paths import always_applied
+from harness.validation.rules import SCHEMA_PATTERNS
 from harness.validation.validator import PacketValidator
 
 catalogue = load_catalogue()
@@ -87,11 +89,21 @@ def test_values_inside_alternatives_or_conditions_keep_the_walk() -> None:
     assert not always_applied(store, Located(conditional, SCALARS), DATE_NAMES)
 
 
-def test_the_dossier_sync_validator_compiles_the_calendar_rule() -> None:
+def test_the_dossier_sync_validator_compiles_its_typed_value_rules() -> None:
     validator = PacketValidator(catalogue.packet_type("DongBoHoSoMC"), Profile.STRICT, catalogue=catalogue)
     walked = _walked_only("DongBoHoSoMC", "strict")
-    assert len(validator._packet_checks) == len(walked._packet_checks) - 1
-    assert len(validator._all_packet_checks) == len(walked._packet_checks)
+    assert len(walked._packet_checks) == 2  # FMT-DATETIME-CALENDAR, CODE-DOSSIER-TT01
+    assert validator._packet_checks == [] and len(validator._all_packet_checks) == 2
+
+
+def test_a_pattern_never_admits_what_its_predicate_refuses() -> None:
+    from harness.validation.rules.codes import _tt01_or_not_a_code
+
+    tt01 = re.compile(SCHEMA_PATTERNS["CODE-DOSSIER-TT01"]["DossierCode"])
+    for code in ["000.00.31.H56-240101-0001", "000.00.31.H56-240101-00001", "G09.20-20240101-0000001", "x"]:
+        if tt01.match(code):
+            assert _tt01_or_not_a_code(code), code
+    assert tt01.match("000.00.31.H56-240101-0001") and not tt01.match("000.00.31.H56-240101-00001")
 
 
 # --- same verdicts ---------------------------------------------------------------------------------------
@@ -120,6 +132,27 @@ def test_dossier_timestamps_get_the_same_verdict_compiled_or_walked(profile: str
     def check(changes: dict[str, str]) -> None:
         packet = orjson.loads(orjson.dumps(GOLDEN))
         packet["data"][0].update(changes)
+        assert _verdict(compiled, packet) == _verdict(walked, packet)
+
+    check()
+
+
+DOSSIER_CODES = st.one_of(
+    st.from_regex(r"\A[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}-[0-9]{6}-[0-9]{4,5}\Z"),
+    st.from_regex(r"\A[A-Y][0-9]{2}(\.[0-9A-Z]+)*-[0-9]{8}-[0-9]{7}\Z"),
+    st.sampled_from(["000.00.31.H56-240101-0001", "000.00.31.H56-240101-00001", "HS-2024-0001", ""]),
+)
+
+
+@pytest.mark.parametrize("profile", ["strict", "lenient"])
+def test_dossier_codes_get_the_same_verdict_compiled_or_walked(profile: str) -> None:
+    compiled = PacketValidator(catalogue.packet_type("DongBoHoSoMC"), Profile.parse(profile), catalogue=catalogue)
+    walked = _walked_only("DongBoHoSoMC", profile)
+
+    @given(DOSSIER_CODES)
+    def check(code: str) -> None:
+        packet = orjson.loads(orjson.dumps(GOLDEN))
+        packet["data"][0]["MaHoSo"] = code
         assert _verdict(compiled, packet) == _verdict(walked, packet)
 
     check()

@@ -44,8 +44,9 @@ Binder = Callable[[PacketType, SchemaStore, Located], PacketCheck | None]
 ENTITY_CHECKS: dict[str, list[tuple[str, EntityCheck]]] = {}
 PACKET_BINDERS: list[tuple[str, Binder]] = []
 # Typed-value rules that a compiled schema engine can check by itself: rule ID → {$defs name: pattern}.
-# A string typed by that definition satisfies the rule's predicate exactly when it matches the pattern
-# (given the definition's own schema holds); see PacketValidator.
+# A string that matches the pattern must satisfy the rule's predicate (else a bad value could pass
+# unreported); a value the definition accepts and the predicate accepts should match it (else a good
+# packet takes the slow path, with the same verdict). See PacketValidator.
 SCHEMA_PATTERNS: dict[str, dict[str, str]] = {}
 
 
@@ -76,8 +77,8 @@ def typed_value_rule(
     """Register a packet rule over every value whose schema is one of the predicates' `$defs` names
     (found in each packet type's schema once, walked by compiled code per packet).
 
-    `schema_patterns` says the same as the predicates, as one pattern per name, for the validator's
-    compiled schema (on the happy path the walk is then not needed)."""
+    `schema_patterns` says the same as the predicates, as one pattern per name (see SCHEMA_PATTERNS),
+    for the validator's compiled schema: on the happy path the walk is then not needed."""
     from harness.validation._paths import typed_value_walker
 
     if schema_patterns is not None:

@@ -85,4 +85,6 @@ typed_value_rule(
     "CODE-DOSSIER-TT01",
     {"DossierCode": _tt01_or_not_a_code},
     lambda value: f'MaHoSo "{value}" is not <agency>-YYMMDD-XXXX',
+    # DossierCode's own pattern is _ANY_FORM, so for a value it accepts the predicate is TT01_FORM.
+    schema_patterns={"DossierCode": "^" + TT01_FORM.pattern.removesuffix("\\Z") + "$"},
 )
