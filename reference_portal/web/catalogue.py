@@ -34,6 +34,32 @@ def _folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+def search_text(request: Request) -> str:
+    """The `q` parameter, trimmed and bounded (422 when too long)."""
+    query = request.query_params.get("q", "").strip()
+    if len(query) > MAX_QUERY:
+        raise HttpError(422, "invalid", f"q is longer than {MAX_QUERY} characters")
+    return query
+
+
+def mentions(procedure: Procedure, query: str) -> bool:
+    """True when the folded query is in the procedure's code, name or field (any query when empty)."""
+    wanted = _folded(query)
+    return not wanted or wanted in _folded(f"{procedure.code} {procedure.name} {procedure.field_name}")
+
+
+async def find_procedure(portal: Portal, code: str) -> Procedure:
+    """A procedure by code, fetched from DVCQG when unknown; 422 / 404 / 502 as HttpError."""
+    if not _CODE.fullmatch(code):
+        raise HttpError(422, "invalid", f"{code[:60]!r} is not x.yyyyyy (or x.yyyyyy.000.00.00.H56)")
+    try:
+        return await portal.catalogue.get(code)
+    except UnknownProcedure as exc:
+        raise HttpError(404, "not_found", str(exc)) from None
+    except NationalError as exc:
+        raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
+
+
 def routes(portal: Portal) -> list[BaseRoute]:
     def view(procedure: Procedure) -> dict[str, Any]:
         published = procedure.public_view()
@@ -44,32 +70,21 @@ def routes(portal: Portal) -> list[BaseRoute]:
 
     async def listing(request: Request) -> Response:
         params = request.query_params
-        field, level, query = params.get("MaLinhVuc"), params.get("MucDo"), params.get("q", "").strip()
+        field, level = params.get("MaLinhVuc"), params.get("MucDo")
         if level is not None and level not in _LEVELS:
             raise HttpError(422, "invalid", 'MucDo must be "4" (toàn trình) or "3" (một phần)')
-        if len(query) > MAX_QUERY:
-            raise HttpError(422, "invalid", f"q is longer than {MAX_QUERY} characters")
-        wanted = _folded(query)
+        query = search_text(request)
         procedures = [
             p
             for p in portal.catalogue.all()
             if (field is None or p.field_code == field)
             and (level is None or str(p.level) == level)
-            and (not wanted or wanted in _folded(f"{p.code} {p.name} {p.field_name}"))
+            and mentions(p, query)
         ]
         return JSONResponse({"total": len(procedures), "procedures": [view(p) for p in procedures]})
 
     async def one(request: Request) -> Response:
-        code = request.path_params["ma_tthc"]
-        if not _CODE.fullmatch(code):
-            raise HttpError(422, "invalid", f"{code[:60]!r} is not x.yyyyyy (or x.yyyyyy.000.00.00.H56)")
-        try:
-            procedure = await portal.catalogue.get(code)
-        except UnknownProcedure as exc:
-            raise HttpError(404, "not_found", str(exc)) from None
-        except NationalError as exc:
-            raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
-        return JSONResponse(view(procedure))
+        return JSONResponse(view(await find_procedure(portal, request.path_params["ma_tthc"])))
 
     return [
         Route("/api/procedures", listing, methods=["GET"]),

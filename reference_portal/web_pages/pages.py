@@ -12,11 +12,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reference_portal.catalogue import LEVEL_NAMES, Procedure, UnknownProcedure
-from reference_portal.national.dvcqg import NationalError
+from reference_portal.catalogue import LEVEL_NAMES, Procedure
 from reference_portal.portal import Portal
-from reference_portal.web.catalogue import _CODE, MAX_QUERY, _folded
-from reference_portal.web.common import HttpError
+from reference_portal.web.catalogue import find_procedure, mentions, search_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHANNELS = {"1": "Trực tiếp", "2": "Trực tuyến", "3": "Qua dịch vụ bưu chính"}
@@ -53,25 +51,12 @@ def routes(portal: Portal) -> list[BaseRoute]:
         return render("home.html")
 
     async def listing(request: Request) -> Response:
-        query = request.query_params.get("q", "").strip()
-        if len(query) > MAX_QUERY:
-            raise HttpError(422, "invalid", f"q is longer than {MAX_QUERY} characters")
-        wanted = _folded(query)
-        procedures = [
-            p for p in portal.catalogue.all() if not wanted or wanted in _folded(f"{p.code} {p.name} {p.field_name}")
-        ]
+        query = search_text(request)
+        procedures = [p for p in portal.catalogue.all() if mentions(p, query)]
         return render("procedures.html", procedures=procedures, query=query, level_name=level_name)
 
     async def procedure(request: Request) -> Response:
-        code = request.path_params["ma_tthc"]
-        if not _CODE.fullmatch(code):
-            raise HttpError(422, "invalid", f"{code[:60]!r} is not a procedure code x.yyyyyy")
-        try:
-            found = await portal.catalogue.get(code)
-        except UnknownProcedure as exc:
-            raise HttpError(404, "not_found", str(exc)) from None
-        except NationalError as exc:
-            raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
+        found = await find_procedure(portal, request.path_params["ma_tthc"])
         times = [(name, found.working_days(channel)) for channel, name in CHANNELS.items()]
         fees = [(fee.description or "Lệ phí", money(fee.amount)) for fee in found.fees("2") if fee.amount > 0]
         return render("procedure.html", p=found, level=level_name(found), times=times, fees=fees)
