@@ -9,10 +9,12 @@ import click
 from harness import __version__
 from harness.cli._catalogue_cmds import rules_command, types_command
 from harness.cli._certify import certify_command
+from harness.cli._keys import keys_group
 from harness.cli._mock import mock_group
 from harness.cli._requirements import requirements_group
 from harness.cli._sut import sut_group
 from harness.cli._validate import validate_command
+from harness.cli._verify import verify_command
 from harness.core.errors import HarnessError
 
 
@@ -33,6 +35,8 @@ cli.add_command(mock_group)
 cli.add_command(sut_group)
 cli.add_command(certify_command)
 cli.add_command(requirements_group)
+cli.add_command(keys_group)
+cli.add_command(verify_command)
 
 
 def main(argv: list[str] | None = None) -> None:
