@@ -1,5 +1,5 @@
 """pytest plugin (entry point `dvc_harness`): the conformance suites' options, markers and fixtures
-(`dvc_env`, `dvc_sut`, `dvc_evidence`, `wait_for_exchange`; see harness/conformance/_plugin.py), and
+(`dvc_env`, `dvc_sut`, `dvc_evidence`, `dvc_observe`, `wait_for_exchange`; see harness/conformance/_plugin.py), and
 fixtures for the mock national portal:
 
 - `dvc_mock_server`: the mock over real HTTP on a free loopback port (session scope); `.url`.
@@ -18,12 +18,15 @@ import pytest
 from harness.conformance._plugin import (  # noqa: F401 - hooks and fixtures pytest discovers by name
     dvc_env,
     dvc_evidence,
+    dvc_observe,
     dvc_seed,
     dvc_sut,
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_configure,
+    pytest_fixture_setup,
     pytest_report_collectionfinish,
+    pytest_runtest_call,
     pytest_runtest_makereport,
     pytest_runtest_setup,
     pytest_sessionfinish,

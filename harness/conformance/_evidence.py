@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from harness.conformance._observations import OBSERVER
 from harness.core.errors import HarnessError
 
 Exchange = dict[str, Any]
@@ -42,9 +43,11 @@ class Evidence:
         ma_ho_so: str | None = None,
         since: int | None = None,
         direction: str | None = None,
+        record: bool = True,
     ) -> list[Exchange]:
         """Every matching exchange, oldest first; `since` is a sequence number (exclusive, see `mark`).
-        Pages through the admin API, so long runs are read whole."""
+        Pages through the admin API, so long runs are read whole. The rows are recorded as observed by the
+        running test (`record=False` for a look that judges nothing)."""
         rows: list[Exchange] = []
         after = since or 0
         while True:
@@ -62,7 +65,10 @@ class Evidence:
             if len(page) < PAGE:
                 break
             after = int(page[-1]["seq"])
-        return [r for r in rows if direction is None or r.get("direction") == direction]
+        found = [r for r in rows if direction is None or r.get("direction") == direction]
+        if record:
+            OBSERVER.exchanges(found)
+        return found
 
     def export_ndjson(self, path: str) -> int:
         """Write every exchange (the mock's redacted NDJSON export) to `path`; returns the line count."""
@@ -78,7 +84,7 @@ class Evidence:
 
     def mark(self) -> int:
         """The sequence number of the newest exchange: pass it as `since` to see only what follows."""
-        rows = self.exchanges()
+        rows = self.exchanges(record=False)
         return int(rows[-1]["seq"]) if rows else 0
 
     def wait_for(
@@ -98,10 +104,11 @@ class Evidence:
         while True:
             if nudge is not None:
                 nudge()
-            rows = self.exchanges(service=service, ma_ho_so=ma_ho_so, since=since)
+            rows = self.exchanges(service=service, ma_ho_so=ma_ho_so, since=since, record=False)
             seen = len(rows)
             for row in rows:
                 if where is None or where(row):
+                    OBSERVER.exchange(row)
                     return row
             if time.monotonic() >= deadline:
                 detail = f"{seen} {service} exchange(s) seen, none matching" if seen else ""

@@ -14,6 +14,14 @@ Options (each also an environment variable and an ini key, Locust style):
 | `--dvc-evidence FILE` | `DVC_HARNESS_EVIDENCE` | `dvc_evidence` | the run's exchanges, NDJSON, redacted |
 | `--req ID` (repeatable) | | | run only the tests tagged with these requirement IDs |
 
+Markers: `req(*ids, partial="what stays unverified")` names the requirements a test verifies (fully, or in part
+with `partial`); `capability(name)` omits a test unless the SUT declares it; `dvc_prerequisite(name)` marks the
+test that establishes a prerequisite (it runs first) and `dvc_needs(*names)` the tests that depend on it: when
+the prerequisite test fails, they are reported `blocked` at once instead of each waiting out its timeout.
+
+Each test's result carries what it observed (`_observations`); a test that passes having observed nothing is
+reported skipped, "nothing observed", and its requirements are not tested.
+
 Nothing starts unless a test asks for a conformance fixture, so the plugin is inert in other projects.
 """
 
@@ -28,7 +36,8 @@ import pytest
 
 from harness.conformance._environment import ConformanceEnvironment, ConformanceOptions
 from harness.conformance._evidence import Evidence, Exchange, ExchangeNotReceived
-from harness.conformance._results import RunResults, TestResult
+from harness.conformance._observations import OBSERVER, Observation, Observe, install_http_recording
+from harness.conformance._results import RootCause, RunResults, TestResult
 from harness.core.errors import HarnessError, UsageError
 
 _OPTIONS = (
@@ -46,6 +55,13 @@ RESULTS_KEY = pytest.StashKey[RunResults]()
 ENV_KEY = pytest.StashKey[ConformanceEnvironment]()
 SEED_KEY = pytest.StashKey[int]()
 OPTIONS_KEY = pytest.StashKey[ConformanceOptions]()
+CALL_OBSERVED_KEY = pytest.StashKey[Observation]()
+#: prerequisite name → the failed prerequisite test's root cause (per session)
+FAILED_PREREQUISITES_KEY = pytest.StashKey[dict[str, RootCause]]()
+#: the last set-up's observation of each fixture definition (by id), credited to the tests that use it
+_FIXTURE_OBSERVED: dict[int, Observation] = {}
+NOTHING_OBSERVED = "nothing observed: the test judged no national exchange and took no step against the SUT"
+BLOCKED_PREFIX = "blocked by "
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -96,6 +112,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(*ids): the requirement IDs a conformance test verifies")
     config.addinivalue_line("markers", "capability(name): skip (omit) unless the SUT declares this capability")
     config.addinivalue_line("markers", "dvc_run_wide: runs after every other test (checks the whole run's evidence)")
+    config.addinivalue_line("markers", "dvc_prerequisite(name): this test establishes a prerequisite; runs first")
+    config.addinivalue_line("markers", "dvc_needs(*names): blocked, not run, when one of these prerequisites failed")
+    install_http_recording()
 
 
 def _requirement_ids(item: pytest.Item) -> list[str]:
@@ -103,6 +122,28 @@ def _requirement_ids(item: pytest.Item) -> list[str]:
     for marker in item.iter_markers("req"):
         ids.extend(str(arg) for arg in marker.args)
     return sorted(set(ids))
+
+
+def _partial_links(item: pytest.Item) -> dict[str, str]:
+    """Requirement ID → what the test leaves unverified, from `req` markers with `partial=`. A requirement that
+    another marker of the same test names without `partial` is verified fully."""
+    partial: dict[str, str] = {}
+    full: set[str] = set()
+    for marker in item.iter_markers("req"):
+        remainder = marker.kwargs.get("partial")
+        for rid in map(str, marker.args):
+            if remainder:
+                partial.setdefault(rid, str(remainder))
+            else:
+                full.add(rid)
+    return {rid: text for rid, text in partial.items() if rid not in full}
+
+
+def _ordering(item: pytest.Item) -> int:
+    """Prerequisites first, run-wide checks last (a stable sort keeps the rest in collection order)."""
+    if item.get_closest_marker("dvc_prerequisite") is not None:
+        return 0
+    return 2 if item.get_closest_marker("dvc_run_wide") is not None else 1
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -145,7 +186,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             reason = "; ".join(f"{rid}: {deviations[rid]}" for rid in hit)
             item.add_marker(pytest.mark.xfail(reason=f"expected deviation — {reason}", strict=False))
 
-    items.sort(key=lambda i: i.get_closest_marker("dvc_run_wide") is not None)  # stable: run-wide checks last
+    items.sort(key=_ordering)
     _fix_seed(config, options)
     config.stash[RESULTS_KEY] = RunResults(seed=config.stash[SEED_KEY], profile=options.profile)
 
@@ -177,11 +218,48 @@ def _state(report: pytest.TestReport, item: pytest.Item) -> str:
     if hasattr(report, "wasxfail"):
         return "deviation" if report.skipped else "pass"
     if report.skipped:
+        if f"Skipped: {BLOCKED_PREFIX}" in str(report.longrepr):
+            return "blocked"
         marker = item.get_closest_marker("capability")
         return "omit" if marker is not None and "not declared" in str(report.longrepr) else "skip"
     if report.failed:
         return "fail" if report.when == "call" else "error"
     return "pass"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, Any, Any]:
+    with OBSERVER.scope() as observed:
+        try:
+            return (yield)
+        finally:
+            _FIXTURE_OBSERVED[id(fixturedef)] = observed
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with OBSERVER.scope() as observed:
+        try:
+            return (yield)
+        finally:
+            item.stash[CALL_OBSERVED_KEY] = observed
+
+
+def _observed(item: pytest.Item) -> Observation:
+    """What the test's call and the fixtures it uses observed."""
+    total = Observation()
+    info = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        for fixturedef in info.name2fixturedefs.get(name, ()) if info is not None else ():
+            fixture_observed = _FIXTURE_OBSERVED.get(id(fixturedef))
+            if fixture_observed is not None:
+                total.merge(fixture_observed)
+    call_observed = item.stash.get(CALL_OBSERVED_KEY, None)
+    if call_observed is not None:
+        total.merge(call_observed)
+    return total
 
 
 @pytest.hookimpl(wrapper=True)
@@ -191,17 +269,59 @@ def pytest_runtest_makereport(
     report = yield
     results = item.config.stash.get(RESULTS_KEY, None)
     requirements = _requirement_ids(item)
-    if results is not None and requirements and (report.when == "call" or report.failed or report.skipped):
-        _record(results, item, report, requirements)
+    if results is None or not requirements:
+        return report
+    observed = _observed(item) if report.when == "call" else Observation()
+    if report.when == "call" and report.passed and not hasattr(report, "wasxfail") and observed.empty:
+        # a verdict says only what was observed: a pass on nothing is no pass
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {NOTHING_OBSERVED}")
+    if report.when == "call" or report.failed or report.skipped:
+        _record(results, item, report, requirements, observed)
+        if report.failed:
+            _note_prerequisite_failure(item, report, requirements)
     return report
 
 
-def _record(results: RunResults, item: pytest.Item, report: pytest.TestReport, requirements: list[str]) -> None:
-    message = ""
-    if report.failed or report.skipped:
-        crash = getattr(report.longrepr, "reprcrash", None)
-        message = str(crash.message) if crash is not None else str(report.longrepr)[-2000:]
-    results.add(TestResult(item.nodeid, requirements, _state(report, item), message, round(report.duration, 3)))
+def _message(report: pytest.TestReport) -> str:
+    if not (report.failed or report.skipped):
+        return ""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    return str(crash.message) if crash is not None else str(report.longrepr)[-2000:]
+
+
+def _record(
+    results: RunResults, item: pytest.Item, report: pytest.TestReport, requirements: list[str], observed: Observation
+) -> None:
+    state = _state(report, item)
+    blocked_by = ""
+    if state == "blocked":
+        blocked_by = _message(report).split(BLOCKED_PREFIX, 1)[-1].split(" ", 1)[0].rstrip(":")
+    results.add(
+        TestResult(
+            item.nodeid,
+            requirements,
+            state,
+            _message(report),
+            round(report.duration, 3),
+            exchanges=sorted(observed.exchanges),
+            steps=list(observed.steps),
+            partial={**_partial_links(item), **observed.partial},
+            blocked_by=blocked_by,
+        )
+    )
+
+
+def _note_prerequisite_failure(item: pytest.Item, report: pytest.TestReport, requirements: list[str]) -> None:
+    marker = item.get_closest_marker("dvc_prerequisite")
+    if marker is None:
+        return
+    failed = item.config.stash.setdefault(FAILED_PREREQUISITES_KEY, {})
+    for name in map(str, marker.args):
+        if name not in failed:
+            cause = RootCause(name, item.nodeid, requirements, _message(report)[:2000])
+            failed[name] = cause
+            item.config.stash[RESULTS_KEY].root_causes.append(cause)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -292,10 +412,25 @@ def wait_for_exchange(dvc_env: ConformanceEnvironment) -> WaitForExchange:
     return wait
 
 
+@pytest.fixture
+def dvc_observe() -> Observe:
+    """Name what a test judged when the harness cannot see it: `dvc_observe.exchanges(rows)` for rows filtered
+    out of a whole-run query, `dvc_observe.step("...")` for work done elsewhere (e.g. a load run)."""
+    return Observe()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Omit a test whose capability the SUT does not declare, before any fixture (module-scoped flows
-    included) runs against it. Only tests with the marker start the environment here."""
+    """Block a test whose prerequisite failed, and omit one whose capability the SUT does not declare, before
+    any fixture (module-scoped flows included) runs against it. Only tests with the capability marker start the
+    environment here."""
+    failed = item.config.stash.get(FAILED_PREREQUISITES_KEY, {})
+    for needs in item.iter_markers("dvc_needs"):
+        for name in map(str, needs.args):
+            cause = failed.get(name)
+            if cause is not None:
+                root = cause.requirements[0] if cause.requirements else name
+                pytest.skip(f"{BLOCKED_PREFIX}{root}: prerequisite {name!r} failed ({cause.nodeid})")
     marker = item.get_closest_marker("capability")
     if marker is None:
         return

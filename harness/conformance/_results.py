@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 #: result states (inferno-core): pass, fail, error, skip, omit (capability not declared), deviation
-#: (an expected deviation that failed as expected)
-STATES = ("pass", "fail", "error", "skip", "omit", "deviation")
+#: (an expected deviation that failed as expected), blocked (a prerequisite failed: not run)
+STATES = ("pass", "fail", "error", "skip", "omit", "deviation", "blocked")
 
 
 @dataclass
@@ -22,6 +22,24 @@ class TestResult:
     state: str
     message: str = ""
     duration_s: float = 0.0
+    #: sequence numbers of the national exchanges the test (and its fixtures) judged
+    exchanges: list[int] = field(default_factory=list)
+    #: control/HTTP steps the test (and its fixtures) took
+    steps: list[str] = field(default_factory=list)
+    #: requirement ID → what this test leaves unverified (`@pytest.mark.req(..., partial="...")`)
+    partial: dict[str, str] = field(default_factory=dict)
+    #: the requirement ID of the failed prerequisite that blocked it
+    blocked_by: str = ""
+
+
+@dataclass
+class RootCause:
+    """A prerequisite test that failed: the tests needing it were blocked, not run."""
+
+    prerequisite: str
+    nodeid: str
+    requirements: list[str]
+    message: str
 
 
 @dataclass
@@ -33,11 +51,14 @@ class RunResults:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     tests: list[TestResult] = field(default_factory=list)
+    root_causes: list[RootCause] = field(default_factory=list)
 
     def add(self, result: TestResult) -> None:
         for index, existing in enumerate(self.tests):
             if existing.nodeid == result.nodeid:  # setup/call/teardown of one test: the worst state wins
                 if STATES.index(result.state) > 0 and existing.state in ("pass", "skip", "omit"):
+                    if not result.exchanges and not result.steps:  # a teardown error keeps what the call saw
+                        result.exchanges, result.steps = existing.exchanges, existing.steps
                     self.tests[index] = result
                 return
         self.tests.append(result)
@@ -52,6 +73,7 @@ class RunResults:
             "finished_at": self.finished_at,
             "python": platform.python_version(),
             "tests": [asdict(t) for t in self.tests],
+            "root_causes": [asdict(r) for r in self.root_causes],
         }
 
     def write(self, path: str | Path) -> None:

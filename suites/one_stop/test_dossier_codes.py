@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from harness.conformance import ConformanceEnvironment, accepted, items
+from harness.conformance import ConformanceEnvironment, Observe, accepted, items
 from harness.sut import DossierRequest
 from suites._support import applicant
 
@@ -18,6 +18,7 @@ CODE = re.compile(r"(?P<agency>[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})-(?P<
 CONCURRENT = 16
 
 
+@pytest.mark.dvc_needs("dossier-sync")
 @pytest.mark.req("TT01-D19-DOSSIER-CODE", "ND61-D26-DOSSIER-CODE", "TT01-D17-AUTO-CODE")
 def test_codes_have_the_tt01_form_and_the_receipt_date(dvc_env: ConformanceEnvironment, rng: random.Random) -> None:
     driver = dvc_env.driver
@@ -33,11 +34,12 @@ def test_codes_have_the_tt01_form_and_the_receipt_date(dvc_env: ConformanceEnvir
 
 @pytest.mark.req("TT01-D19-SEQUENCE")
 def test_codes_are_unique_and_sequential_under_concurrent_intake(
-    dvc_env: ConformanceEnvironment, rng: random.Random
+    dvc_env: ConformanceEnvironment, rng: random.Random, dvc_observe: Observe
 ) -> None:
     requests = [applicant(rng) for _ in range(CONCURRENT)]
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=8) as pool:  # worker threads: the steps are named below
         outcomes = list(pool.map(lambda r: _create(dvc_env, r), requests))
+    dvc_observe.step(f"{CONCURRENT} concurrent POST /_control/dossiers (8 at a time): {outcomes}")
     failures = [o for o in outcomes if isinstance(o, Exception)]
     codes = [o for o in outcomes if isinstance(o, str)]
     assert not failures, f"{len(failures)} of {CONCURRENT} concurrent intakes failed: {failures[0]}"

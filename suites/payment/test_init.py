@@ -12,7 +12,8 @@ from harness.conformance import items, request_body
 from suites._support import FEE_PROCEDURE
 from suites.payment._flows import FEE_STATUS, FeeFlow, PaymentRun, init_of, listed, reply_body
 
-pytestmark = pytest.mark.capability("payment")
+#: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
+pytestmark = [pytest.mark.capability("payment"), pytest.mark.dvc_needs("dossier-sync")]
 
 #: the values every known client sends (dvcqg-interfaces §11.1(a): TD and OpenCPS defaults)
 OBSERVED = {"LoaiBanTin": "INIT", "LoaiHinhThanhToan": "PAY", "MaTienTe": "VND", "NgonNgu": "vi-VN"}

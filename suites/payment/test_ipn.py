@@ -27,7 +27,8 @@ from suites.payment._flows import (
     statuses,
 )
 
-pytestmark = pytest.mark.capability("payment")
+#: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
+pytestmark = [pytest.mark.capability("payment"), pytest.mark.dvc_needs("dossier-sync")]
 
 BAD_CHECKSUM_ACCEPTED = "MOCK-PAY-IPN-BAD-CHECKSUM-ACCEPTED"
 

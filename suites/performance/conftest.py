@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.conformance import ConformanceEnvironment
+from harness.conformance import ConformanceEnvironment, Observe
 from harness.core.errors import HarnessError, UsageError
 from harness.load._smoke import SOURCES
 from suites.performance._smoke import Smoke, run_smoke
@@ -36,6 +36,15 @@ def smoke(dvc_env: ConformanceEnvironment, dvc_seed: int, pytestconfig: pytest.C
         raised = "; ".join(f"{e.count}× {e.message}" for e in run.result.exceptions)
         pytest.fail(f"the load scenarios raised (a harness defect, not a verdict on the SUT): {raised}", pytrace=False)
     pytestconfig.stash[SMOKE_KEY] = run
+    observe = Observe()
+    observe.step(f"Locust smoke against {run.result.host}: {run.result.summary()}")
+    target = run.verdicts["concurrent_users"].threshold
+    for verdict in run.verdicts.values():  # the smoke proves the limits at its own scale only
+        observe.partial(
+            verdict.requirement,
+            f"smoke scale: {run.settings.users} users for {run.settings.duration_s:g} s; the profile defines it at "
+            f"{target.op.value} {target.value:g} concurrent users (certify --load-result: a load run at that level)",
+        )
     return run
 
 

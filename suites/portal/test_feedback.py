@@ -31,6 +31,9 @@ from harness.conformance import ConformanceEnvironment, Evidence, ExchangeNotRec
 from suites._support import PATHS, PROCEDURE, applicant, drive
 from suites.portal._http import control_client, poll, public_client
 
+#: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
+pytestmark = pytest.mark.dvc_needs("dossier-sync")
+
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no daylight saving
 Exchange = dict[str, Any]  # one row of the national side's evidence
 

@@ -17,6 +17,9 @@ import pytest
 from harness.conformance import ConformanceEnvironment, Faults, accepted, items
 from suites._support import PATHS, applicant, collapse, drive, synced
 
+#: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
+pytestmark = pytest.mark.dvc_needs("dossier-sync")
+
 FLOW = PATHS["processed-and-returned"]
 FAULTS: dict[str, dict[str, Any]] = {
     "http-503": {"kind": "http_status", "status": 503, "count": 3, "path": "/dvcqg/integration"},

@@ -20,6 +20,9 @@ import pytest
 from harness.conformance import ConformanceEnvironment, ExchangeNotReceived, accepted, items
 from suites._support import PATHS, applicant, drive
 
+#: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
+pytestmark = pytest.mark.dvc_needs("dossier-sync")
+
 #: the arrays of a DongBoHoSoMC item that carry file links, and the key of the link in each
 LINK_KEYS = {"TaiLieuNop": "DuongDanTaiTepTin", "DanhSachGiayToKetQua": "DuongDanTepTinKetQua"}
 

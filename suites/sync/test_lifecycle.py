@@ -16,6 +16,9 @@ import pytest
 from harness.conformance import ConformanceEnvironment, ExchangeNotReceived, accepted, items
 from suites._support import PATHS, SyncedDossier, applicant, collapse, drive, synced
 
+#: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
+pytestmark = pytest.mark.dvc_needs("dossier-sync")
+
 
 @pytest.fixture(scope="module")
 def lifecycles(dvc_env: ConformanceEnvironment, dvc_seed: int) -> dict[str, SyncedDossier]:
@@ -44,7 +47,22 @@ def _each(lifecycles: dict[str, SyncedDossier]) -> list[tuple[str, SyncedDossier
     return sorted(lifecycles.items())
 
 
-@pytest.mark.req("SYNC-STATUS-EVERY-CHANGE", "TT01-D17-PUSH-STATUS", "TT22-D3-K4", "TT22-D3-K8")
+@pytest.mark.req("SYNC-STATUS-EVERY-CHANGE")
+@pytest.mark.req(
+    "TT01-D17-PUSH-STATUS",
+    partial="checks the push to DVCQG only; that the status also reaches the portal (the citizen's lookup) "
+    "is not checked here",
+)
+@pytest.mark.req(
+    "TT22-D3-K4",
+    partial="checks only that every status change of the driven dossiers reaches DVCQG; the one-stop rules "
+    "themselves are judged under the ND61-* and TT01-* requirements, the paper forms and counter work by hand",
+)
+@pytest.mark.req(
+    "TT22-D3-K8",
+    partial="drives receipt, processing and return through the control API and checks each change reaches "
+    "DVCQG; inter-agency (liên thông) processing and the officers' own screens are not exercised",
+)
 def test_every_status_change_reaches_dvcqg(lifecycles: dict[str, SyncedDossier]) -> None:
     problems = []
     for name, dossier in _each(lifecycles):
@@ -121,7 +139,12 @@ def test_no_status_change_is_refused_by_the_national_graph(lifecycles: dict[str,
     assert not refused, "status changes outside the national status graph:\n" + "\n".join(refused)
 
 
-@pytest.mark.req("QCVN120-DOSSIER-DUE-DATE", "ND61-D17-RECEIPT")
+@pytest.mark.req("QCVN120-DOSSIER-DUE-DATE")
+@pytest.mark.req(
+    "ND61-D17-RECEIPT",
+    partial="checks only that synced dossiers past intake carry an appointment date (NgayHenTra); that it "
+    "is not before the receipt date, and the printed receipt (TT 01/2018 form 01), are not checked here",
+)
 def test_received_dossiers_carry_an_appointment_date(lifecycles: dict[str, SyncedDossier]) -> None:
     problems = []
     for name, dossier in _each(lifecycles):

@@ -19,8 +19,14 @@ SUITE = """
 import pytest
 
 @pytest.mark.req("SYNC-RETRY-NO-LOSS")
-def test_passes(dvc_sut):
-    assert dvc_sut.health().ok
+def test_passes(dvc_sut, rng):
+    from suites._support import applicant
+
+    assert dvc_sut.create_dossier(applicant(rng)).ma_ho_so
+
+@pytest.mark.req("SYNC-PROGRESS-EVERY-STEP")
+def test_observes_nothing(dvc_sut):
+    assert dvc_sut.health().ok  # a health check is plumbing, not an observation of the SUT
 
 @pytest.mark.req("SYNC-FINAL-STATE", "TT01-D17-PUSH-STATUS")
 def test_fails():
@@ -55,6 +61,11 @@ def test_results_junit_properties_and_states(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "report.json").read_text())
     states = {t["nodeid"].rsplit("::", 1)[1]: (t["state"], t["requirements"]) for t in report["tests"]}
     assert states["test_passes"] == ("pass", ["SYNC-RETRY-NO-LOSS"])
+    assert states["test_observes_nothing"] == ("skip", ["SYNC-PROGRESS-EVERY-STEP"])
+    by_name = {t["nodeid"].rsplit("::", 1)[1]: t for t in report["tests"]}
+    assert "nothing observed" in by_name["test_observes_nothing"]["message"]
+    assert any(re.search(r"^POST \S+/_control/dossiers → 20\d$", s) for s in by_name["test_passes"]["steps"])
+    assert not any("/_control/health" in s for t in report["tests"] for s in t["steps"])
     assert states["test_fails"] == ("fail", ["SYNC-FINAL-STATE", "TT01-D17-PUSH-STATUS"])
     assert states["test_needs_a_capability_the_portal_lacks"][0] == "omit"
     assert report["seed"] == 42 and report["sut"]["sut"]["control_token"] == "***"
@@ -118,3 +129,80 @@ def test_an_unreachable_mock_url_is_exit_4(tmp_path: Path) -> None:
     done = run(tmp_path, "--mock-url", f"http://127.0.0.1:{free_port()}", "-k", "passes")
     assert done.returncode == 4, done.stdout + done.stderr
     assert "unreachable" in done.stdout + done.stderr
+
+
+OBSERVING = """
+import random
+
+import pytest
+from harness.conformance import accepted
+from suites._support import applicant
+
+
+@pytest.fixture(scope="module")
+def synced(dvc_sut, dvc_evidence):
+    code = dvc_sut.create_dossier(applicant(random.Random(3))).ma_ho_so
+    return dvc_evidence.wait_for("DongBoHoSoMC", code, timeout=10, where=accepted, nudge=dvc_sut.flush_sync)
+
+
+@pytest.mark.req("SYNC-INSERT-VS-UPDATE")
+@pytest.mark.req("TT01-D17-PUSH-STATUS", partial="the insert only")
+def test_first(synced):
+    assert synced["seq"]
+
+
+@pytest.mark.req("SYNC-FINAL-STATE")
+def test_second_shares_the_fixture(synced, dvc_observe):
+    dvc_observe.partial("SYNC-FINAL-STATE", "one dossier only")
+    assert synced["seq"]
+"""
+
+
+def test_fixture_observations_are_credited_to_every_test_using_it(tmp_path: Path) -> None:
+    done = run(tmp_path, "--dvc-report", "report.json", "--seed", "3", suite=OBSERVING)
+    assert done.returncode == 0, done.stdout + done.stderr
+    tests = {t["nodeid"].rsplit("::", 1)[1]: t for t in json.loads((tmp_path / "report.json").read_text())["tests"]}
+    first, second = tests["test_first"], tests["test_second_shares_the_fixture"]
+    assert first["state"] == second["state"] == "pass"
+    assert first["exchanges"] and first["exchanges"] == second["exchanges"]
+    assert any("/_control/dossiers" in step for step in second["steps"])
+    assert first["partial"] == {"TT01-D17-PUSH-STATUS": "the insert only"}
+    assert second["partial"] == {"SYNC-FINAL-STATE": "one dossier only"}
+
+
+PREREQUISITES = """
+import pytest
+
+
+@pytest.mark.req("SYNC-FINAL-STATE")
+@pytest.mark.dvc_needs("wired")
+def test_dependent(dvc_observe):
+    dvc_observe.step("would take long")
+
+
+@pytest.mark.req("SYNC-TRANSITIONS")
+def test_independent(dvc_observe):
+    dvc_observe.step("runs anyway")
+
+
+@pytest.mark.req("TT01-D17-PUSH-STATUS")
+@pytest.mark.dvc_prerequisite("wired")
+def test_prerequisite():
+    assert False, "nothing arrived"
+"""
+
+
+def test_a_failed_prerequisite_blocks_its_dependents_and_runs_first(tmp_path: Path) -> None:
+    done = run(tmp_path, "--dvc-report", "report.json", suite=PREREQUISITES)
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    order = [t["nodeid"].rsplit("::", 1)[1] for t in report["tests"]]
+    assert order[0] == "test_prerequisite"
+    states = {t["nodeid"].rsplit("::", 1)[1]: t for t in report["tests"]}
+    assert states["test_dependent"]["state"] == "blocked"
+    assert states["test_dependent"]["blocked_by"] == "TT01-D17-PUSH-STATUS"
+    assert states["test_independent"]["state"] == "pass"
+    assert [(c["prerequisite"], c["requirements"]) for c in report["root_causes"]] == [
+        ("wired", ["TT01-D17-PUSH-STATUS"])
+    ]
+    assert "nothing arrived" in report["root_causes"][0]["message"]
