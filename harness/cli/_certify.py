@@ -28,7 +28,9 @@ _VERDICT_STYLE = {
     "partial": "yellow",
     "deviation": "yellow",
     "attestation_required": "blue",
+    "blocked": "magenta",
 }
+_OVERALL_STYLE = {"pass": "bold green", "fail": "bold red", "conditional": "bold yellow"}
 
 
 class ConsoleProgress:
@@ -107,13 +109,28 @@ def _summary(console: Console, result: CertifyResult) -> None:
         f"\nrun {run.run_id} · profile {run.profile} · seed {run.seed} · "
         f"{report.totals.tests} tests in {run.duration_s:.1f} s"
     )
+    overall = report.verdict
+    style = _OVERALL_STYLE[overall.overall.value]
+    console.print(f"[{style}]Kết quả / Verdict: {overall.label_vi} ({overall.label_en})[/]")
+    for reason in overall.reasons:
+        console.print(f"  · {escape(reason)}", soft_wrap=True)
+    if report.root_causes:
+        console.print("[bold red]Nguyên nhân gốc — sửa trước / Root causes — fix these first:[/]")
+        for cause in report.root_causes:
+            headline = (cause.message.splitlines() or [""])[0][:160]
+            console.print(
+                f"  [bold]{cause.requirement}[/] ({escape(cause.prerequisite)}): {escape(headline)} — "
+                f"{len(cause.blocked)} requirement(s) blocked",
+                soft_wrap=True,
+            )
     table = Table(show_header=True, header_style="bold")
     table.add_column("verdict")
     table.add_column("requirements", justify="right")
     for verdict in Verdict:
         count = report.totals.verdicts[verdict.value]
         style = _VERDICT_STYLE.get(verdict.value, "") if count else "dim"
-        table.add_row(f"[{style}]{verdict.label}[/]" if style else verdict.label, str(count))
+        label = f"{verdict.label_vi} / {verdict.label}"
+        table.add_row(f"[{style}]{label}[/]" if style else label, str(count))
     console.print(table)
     failing = [r for r in report.requirements if r.verdict is Verdict.FAIL]
     if failing:
@@ -130,7 +147,14 @@ def _summary(console: Console, result: CertifyResult) -> None:
     else:
         console.print(f"[bold red]{report.totals.gating_failures} conformance failure(s)[/]")
     console.print(
-        f"report: {escape(str(result.report_html))} (and report.json, junit.xml, evidence.ndjson)", soft_wrap=True
+        f"report: {escape(str(result.report_html))} (and report.json, certificate.pdf, junit.xml, evidence.ndjson)",
+        soft_wrap=True,
+    )
+    signer = "" if report.signing.authority else " — a per-run key: integrity only, not an authority's signature"
+    console.print(
+        f"signed: manifest.jws, key {report.signing.key_fingerprint}{signer}; check with "
+        f"dvc-harness verify {escape(str(result.directory))}",
+        soft_wrap=True,
     )
     console.print(f"reproduce: {escape(run.reproduce)}", soft_wrap=True)
 
@@ -164,6 +188,18 @@ def _summary(console: Console, result: CertifyResult) -> None:
     envvar="DVC_HARNESS_EXPECTED_DEVIATIONS",
     help="TOML of requirements known not to be met yet (reported as deviations).",
 )
+@click.option(
+    "--sign-key",
+    default=None,
+    envvar="DVC_HARNESS_SIGN_KEY",
+    help="Private JWK (dvc-harness keys generate) signing the run directory; default: a per-run key.",
+)
+@click.option(
+    "--load-result",
+    default=None,
+    envvar="DVC_HARNESS_LOAD_RESULT",
+    help="A load run's result JSON: judges the Điều 7 requirements defined at a load level.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report path and totals as JSON on stdout.")
 @click.option("--select", "selection", multiple=True, hidden=True, help="Run only the tests of this requirement ID.")
 @click.option(
@@ -176,14 +212,17 @@ def certify_command(
     profile: str | None,
     mock_url: str | None,
     expected_deviations: str | None,
+    sign_key: str | None,
+    load_result: str | None,
     as_json: bool,
     selection: tuple[str, ...],
     reference_defects: tuple[str, ...],
 ) -> None:
     """Run the conformance suites against a SUT and write a certification report.
 
-    Writes junit.xml, evidence.ndjson, report.json and report.html to DIR. Exit 0 when no SHALL requirement
-    failed, 2 for a configuration error, 3 for conformance failures, 4 when the SUT or the mock is unreachable.
+    Writes report.html, report.json, certificate.pdf, junit.xml, evidence.ndjson and the judged exchanges to DIR,
+    signed (manifest.json, manifest.jws). Exit 0 when no SHALL requirement failed, 2 for a configuration error,
+    3 for conformance failures, 4 when the SUT or the mock is unreachable.
     """
     from harness.reporting import CertifyOptions, certify
     from harness.reporting._codec import dump
@@ -197,6 +236,8 @@ def certify_command(
         expected_deviations=expected_deviations,
         selection=tuple(dict.fromkeys(selection)),
         reference_defects=tuple(dict.fromkeys(reference_defects)),
+        sign_key=sign_key,
+        load_result=load_result,
     )
     progress = ConsoleProgress(_console(stderr=True))
     try:
@@ -210,6 +251,7 @@ def certify_command(
             "directory": str(result.directory),
             "run_id": result.report.run.run_id,
             "conformant": result.report.conformant,
+            "overall": result.report.verdict.overall.value,
             "exit_code": result.exit_code,
             "totals": dump(result.report.totals),
         }

@@ -15,8 +15,19 @@ from harness.core.errors import HarnessError, UsageError
 from harness.requirements import RequirementCatalogue, load_catalogue
 from harness.sut import SutDescription, SutUnreachable, connect, load_sut
 
-#: the files a run writes into its directory (report.json last, over the others' sha256)
-ARTEFACTS = ("junit.xml", "evidence.ndjson", "pytest.log", "report.html", "report.json")
+#: the files a run writes into its directory (report.json after the others, over their sha256; the manifest last)
+ARTEFACTS = (
+    "junit.xml",
+    "evidence.ndjson",
+    "pytest.log",
+    "report.html",
+    "certificate.pdf",
+    "report.json",
+    "manifest.json",
+    "manifest.jws",
+    "exchanges",
+    "attachments",
+)
 MOCK_TOKEN_ENV = "DVC_HARNESS_MOCK_ADMIN_TOKEN"
 DEFAULT_MOCK_TOKEN = "demo-admin"
 TIMEOUT_S = 10.0

@@ -1,5 +1,6 @@
-"""A certification run: preflight, the suites in a child pytest, then report.json, report.html, junit.xml,
-evidence.ndjson and pytest.log in one directory (`reports/<run-id>/` by default).
+"""A certification run: preflight, the suites in a child pytest, then report.json, report.html, certificate.pdf,
+junit.xml, evidence.ndjson, pytest.log and `exchanges/<seq>.json` (each exchange a verdict rests on) in one
+directory (`reports/<run-id>/` by default), signed as a whole: manifest.json and manifest.jws.
 
 Exit codes (PRODUCT.md): 0 no SHALL requirement failed; 2 configuration; 3 conformance failures; 4 the SUT or
 mock unreachable, or pytest itself failed.
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from harness.core.errors import HarnessError, UsageError
+from harness.reporting._certificate import render_certificate
+from harness.reporting._exchanges import write_exchanges
 from harness.reporting._html import render_html
 from harness.reporting._integrity import integrity_of
 from harness.reporting._preflight import (
@@ -32,8 +35,9 @@ from harness.reporting._preflight import (
 )
 from harness.reporting._runner import Progress, failure_line, run_pytest
 from harness.reporting._suites import base_args, suites_dir
-from harness.reporting.model import Report
-from harness.reporting.verdicts import RunContext, build_report
+from harness.reporting.model import Report, Signing
+from harness.reporting.verdicts import LoadJudgement, RunContext, build_report
+from harness.signing import SigningKey, ephemeral_key, load_signing_key, sign_directory
 
 DEFAULT_ROOT = Path("reports")
 
@@ -50,6 +54,10 @@ class CertifyOptions:
     selection: tuple[str, ...] = ()
     #: self-tests: defect switches of the embedded reference portal
     reference_defects: tuple[str, ...] = ()
+    #: the private JWK that signs the run directory; without it a per-run key (not an authority's signature)
+    sign_key: str | None = None
+    #: a load run's result (`LoadResult` JSON) that judges the Điều 7 requirements defined at a load level
+    load_result: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,23 +101,43 @@ def reproduce_command(options: CertifyOptions, seed: int, profile: str) -> str:
     return shlex.join(words)
 
 
-def preflight(options: CertifyOptions, run_id: str) -> tuple[Checked, Path]:
+@dataclass(frozen=True)
+class Prepared:
+    """What the preflight read: the configuration, the report directory, the signing key, the load verdicts."""
+
+    checked: Checked
+    directory: Path
+    key: SigningKey
+    authority: bool
+    load: dict[str, LoadJudgement]
+    load_result: dict[str, object]
+
+
+def preflight(options: CertifyOptions, run_id: str) -> Prepared:
     """Everything that can be checked before the run; raises with the right exit code."""
     directory = (Path(options.out_dir) if options.out_dir else DEFAULT_ROOT / run_id).absolute()
     check_out_dir(directory)
     checked = check_configuration(options.profile, options.selection, options.expected_deviations, options.sut_file)
     check_reference_defects(options.reference_defects, options.sut_file)
+    key = load_signing_key(options.sign_key) if options.sign_key else ephemeral_key()
+    load: dict[str, LoadJudgement] = {}
+    load_result: dict[str, object] = {}
+    if options.load_result:
+        from harness.reporting._load import judge_load
+
+        load, load_result = judge_load(options.load_result, checked.catalogue.profile(checked.profile))
     if options.mock_url:
         check_mock(options.mock_url)
     if checked.sut is not None:
         check_sut(checked.sut)
-    return checked, directory
+    return Prepared(checked, directory, key, bool(options.sign_key), load, load_result)
 
 
 def certify(options: CertifyOptions, progress: Progress | None = None) -> CertifyResult:
     started = datetime.now(UTC)
     run_id = new_run_id(started)
-    checked, directory = preflight(options, run_id)
+    prepared = preflight(options, run_id)
+    checked, directory = prepared.checked, prepared.directory
     suites = suites_dir()
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
     directory.mkdir(parents=True, exist_ok=True)
@@ -131,13 +159,25 @@ def certify(options: CertifyOptions, progress: Progress | None = None) -> Certif
         reference_defects=options.reference_defects,
         pytest_exit_code=code,
         pytest_version=pytest.__version__,
+        load=prepared.load,
+        load_result=prepared.load_result,
+        signing=Signing(prepared.key.fingerprint, prepared.key.algorithm, prepared.authority),
     )
     report = build_report(checked.catalogue, checked.profile, results, context)
+    write_exchanges(directory, {seq for r in report.requirements for seq in r.exchanges})
+    return CertifyResult(write_report(report, directory, prepared.key), directory)
+
+
+def write_report(report: Report, directory: Path, key: SigningKey) -> Report:
+    """report.html, certificate.pdf and report.json (with the sha256 of the others), then the signed manifest
+    over every file of the directory. Also how `dvc-harness attest` re-renders and re-signs a run."""
     pytest_files = integrity_of(directory, ("junit.xml", "evidence.ndjson", "pytest.log")).files
     (directory / "report.html").write_text(render_html(report, pytest_files), encoding="utf-8")
+    render_certificate(report, directory / "certificate.pdf")
     report = replace(report, integrity=integrity_of(directory, [name for name in ARTEFACTS if name != "report.json"]))
     (directory / "report.json").write_text(report.dumps(), encoding="utf-8")
-    return CertifyResult(report, directory)
+    sign_directory(directory, key)
+    return report
 
 
 def _run_args(options: CertifyOptions, directory: Path, seed: int) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from harness.reporting._codec import ReportFormatError, dump, load
 
 REPORT_FORMAT = "dvc-harness/certification-report"
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 class Verdict(StrEnum):
@@ -31,12 +31,49 @@ class Verdict(StrEnum):
     DEVIATION = "deviation"
     #: only a document or an operator can show it: the certifier attaches the evidence listed
     ATTESTATION_REQUIRED = "attestation_required"
-    #: no test verified it in this run (the reason says why)
+    #: no test verified it in this run (the reason says why: nothing observed, no test yet, not selected...)
     NOT_TESTED = "not_tested"
+    #: its tests did not run because a prerequisite failed (`blocked_by` names the root cause)
+    BLOCKED = "blocked"
 
     @property
     def label(self) -> str:
         return self.value.replace("_", " ")
+
+    @property
+    def label_vi(self) -> str:
+        return VERDICT_LABELS_VI[self]
+
+
+VERDICT_LABELS_VI = {
+    Verdict.PASS: "Đạt",
+    Verdict.FAIL: "Không đạt",
+    Verdict.PARTIAL: "Đạt một phần",
+    Verdict.OMITTED: "Bỏ qua (không áp dụng)",
+    Verdict.DEVIATION: "Sai lệch đã biết",
+    Verdict.ATTESTATION_REQUIRED: "Cần xác nhận",
+    Verdict.NOT_TESTED: "Chưa kiểm tra",
+    Verdict.BLOCKED: "Bị chặn",
+}
+
+
+class Overall(StrEnum):
+    """The run's one verdict (docs/certify.md, "The overall verdict")."""
+
+    #: ĐẠT: every SHALL requirement in scope passed, nothing pending
+    PASS = "pass"
+    #: KHÔNG ĐẠT: a SHALL requirement failed
+    FAIL = "fail"
+    #: ĐẠT CÓ ĐIỀU KIỆN: none failed, but attestations, partial verifications or untested items remain
+    CONDITIONAL = "conditional"
+
+    @property
+    def label_vi(self) -> str:
+        return {"pass": "ĐẠT", "fail": "KHÔNG ĐẠT", "conditional": "ĐẠT CÓ ĐIỀU KIỆN"}[self.value]
+
+    @property
+    def label_en(self) -> str:
+        return {"pass": "PASS", "fail": "FAIL", "conditional": "CONDITIONAL PASS"}[self.value]
 
 
 class TestState(StrEnum):
@@ -50,6 +87,8 @@ class TestState(StrEnum):
     SKIP = "skip"
     OMIT = "omit"
     DEVIATION = "deviation"
+    #: not run: a prerequisite test failed (`blocked_by`)
+    BLOCKED = "blocked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +102,18 @@ class TestOutcome:
     requirements: tuple[str, ...] = ()
     message: str = ""
     duration_s: float = 0.0
+    #: sequence numbers of the national exchanges the test judged (its fixtures' included)
+    exchanges: tuple[int, ...] = ()
+    #: the control-API and HTTP steps it took, e.g. `POST /_control/dossiers → 200` (its fixtures' included)
+    steps: tuple[str, ...] = ()
+    #: requirement ID → what this test leaves unverified, for the requirements it verifies only in part
+    partial: Mapping[str, str] = field(default_factory=dict)
+    #: the requirement ID of the failed prerequisite that kept this test from running
+    blocked_by: str = ""
+
+    @property
+    def observed(self) -> bool:
+        return bool(self.exchanges or self.steps)
 
     @property
     def failed(self) -> bool:
@@ -86,6 +137,16 @@ class RequirementVerdict:
     tests: tuple[TestOutcome, ...] = ()
     #: what a certifier must attach (attestation and partly automated requirements)
     evidence: tuple[str, ...] = ()
+    #: sequence numbers of the national exchanges its tests judged (files `exchanges/<seq>.json` beside the report)
+    exchanges: tuple[int, ...] = ()
+    #: how many control-API / HTTP steps its tests took
+    steps: int = 0
+    #: what stays unverified when the verdict is `partial` (one entry per reason)
+    unverified: tuple[str, ...] = ()
+    #: the requirement ID of the failed prerequisite when the verdict is `blocked`
+    blocked_by: str = ""
+    #: the officer's attestation, when one was recorded (`dvc-harness attest`)
+    attested_by: str = ""
 
     @property
     def failing_tests(self) -> tuple[TestOutcome, ...]:
@@ -119,6 +180,70 @@ class Attestation:
     summary_en: str
     reason: str
     evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedFile:
+    """A file the officer attached to an attestation, inside the report directory."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationRecord:
+    """What an officer attested with `dvc-harness attest`: who, when, which verdict, on what evidence."""
+
+    requirement: str
+    by: str
+    verdict: str
+    at: str
+    note: str = ""
+    files: tuple[AttachedFile, ...] = ()
+    #: fingerprint of the key that signed the report after this attestation
+    key_fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RootCause:
+    """A failed prerequisite: its requirement, why, and the requirements it kept from being judged."""
+
+    requirement: str
+    prerequisite: str
+    test: str
+    message: str
+    blocked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OverallVerdict:
+    """`verdict.overall` with the counts and reasons behind it."""
+
+    overall: Overall
+    #: SHALL requirements per verdict (every `Verdict` value is a key)
+    shall: Mapping[str, int]
+    #: one sentence per reason, Vietnamese then English ("3 yêu cầu cần xác nhận / 3 attestations pending")
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def label_vi(self) -> str:
+        return self.overall.label_vi
+
+    @property
+    def label_en(self) -> str:
+        return self.overall.label_en
+
+
+@dataclass(frozen=True, slots=True)
+class Signing:
+    """Who signs the run directory's manifest (`manifest.jws`)."""
+
+    #: RFC 7638 JWK thumbprint (SHA-256, base64url) of the signing public key
+    key_fingerprint: str = ""
+    algorithm: str = ""
+    #: False for a per-run key generated because no `--sign-key` was given: not an authority's signature
+    authority: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +283,14 @@ class RunInfo:
     #: self-tests only: defect switches of the embedded reference portal (such a run certifies nothing)
     reference_defects: tuple[str, ...] = ()
     pytest_exit_code: int = 0
+    #: the load-test result given with `--load-result` (path, users reached), or empty
+    load_result: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Integrity:
-    """sha256 of the run's artefacts (every file of the report directory but report.json itself).
-
-    Reserved for later: a signature over report.json (format version 2)."""
+    """sha256 of the run's artefacts (every file of the report directory but report.json itself); the signed
+    `manifest.json` / `manifest.jws` beside the report cover every file, report.json included."""
 
     algorithm: str = "sha256"
     files: Mapping[str, str] = field(default_factory=dict)
@@ -173,13 +299,20 @@ class Integrity:
 @dataclass(frozen=True, slots=True)
 class Report:
     run: RunInfo
-    #: True when no SHALL requirement failed (attestations may still be outstanding)
+    #: True when no SHALL requirement failed (attestations may still be outstanding): exit code 0
     conformant: bool
+    #: the one overall verdict: ĐẠT / KHÔNG ĐẠT / ĐẠT CÓ ĐIỀU KIỆN
+    verdict: OverallVerdict
     totals: Totals
     articles: tuple[ArticleGroup, ...]
     attestations: tuple[Attestation, ...] = ()
     #: tests that name no requirement of the profile (untagged, or tagged with inactive requirements)
     other_tests: tuple[TestOutcome, ...] = ()
+    #: failed prerequisites, the first thing to fix
+    root_causes: tuple[RootCause, ...] = ()
+    #: attestations recorded by the certification officer after the run
+    attested: tuple[AttestationRecord, ...] = ()
+    signing: Signing = field(default_factory=Signing)
     integrity: Integrity = field(default_factory=Integrity)
     format: str = REPORT_FORMAT
     version: int = REPORT_VERSION

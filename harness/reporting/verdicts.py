@@ -5,10 +5,19 @@ Verdict rules, first match wins:
 
 1. a test of the requirement failed or errored → `fail`;
 2. a test failed as the expected-deviations file announced → `deviation`;
-3. a test passed → `pass`, or `partial` when the requirement is only partly automated (or attestation-only);
-4. its tests were omitted because the SUT does not declare their capability → `omitted`;
-5. otherwise (no test ran, or its tests were skipped): `attestation_required` for an attestation requirement,
-   else `not_tested` with the reason (the catalogue's, the skip message, not selected, or no test yet).
+3. a test passed having observed something → `pass` when one such test verifies the requirement fully and the
+   requirement is fully automated; otherwise `partial`, with what stays unverified (the `partial=` texts of the
+   links, the catalogue's reason for a partly automated requirement);
+4. its tests were blocked by a failed prerequisite → `blocked` (the root cause named);
+5. its tests were omitted because the SUT does not declare their capability → `omitted`;
+6. otherwise (no test ran, its tests were skipped, or they observed nothing): `attestation_required` for an
+   attestation requirement, else `not_tested` with the reason (the catalogue's, "nothing observed", the skip
+   message, not selected, or no test yet).
+
+A load result (`certify --load-result`) then decides the Điều 7 requirements defined at a load level, and the
+officer's attestations (`dvc-harness attest`) settle what only a person can. The overall verdict follows
+(docs/certify.md): `fail` when a SHALL requirement failed, `pass` when every SHALL requirement passed (or does not
+apply: omitted), `conditional` otherwise.
 """
 
 from __future__ import annotations
@@ -26,9 +35,14 @@ from harness.core.errors import HarnessError
 from harness.reporting.model import (
     ArticleGroup,
     Attestation,
+    AttestationRecord,
+    Overall,
+    OverallVerdict,
     Report,
     RequirementVerdict,
+    RootCause,
     RunInfo,
+    Signing,
     TestOutcome,
     TestState,
     Totals,
@@ -51,6 +65,30 @@ class RunContext:
     reference_defects: tuple[str, ...] = ()
     pytest_exit_code: int = 0
     pytest_version: str = ""
+    #: Điều 7 verdicts of a load run given with --load-result, by requirement ID (`harness.reporting._load`)
+    load: Mapping[str, LoadJudgement] = field(default_factory=dict)
+    #: where that load result came from and at what scale (shown in the report)
+    load_result: Mapping[str, Any] = field(default_factory=dict)
+    signing: Signing = field(default_factory=Signing)
+    attested: tuple[AttestationRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoadJudgement:
+    """A Điều 7 requirement judged on a load run: `passed` at `users`, or `at_scale` False when the run was
+    smaller than the profile's concurrent users (then it proves nothing at the profile's level)."""
+
+    passed: bool
+    at_scale: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    note: str
+    unverified: tuple[str, ...] = ()
+    blocked_by: str = ""
 
 
 def read_outcomes(results: Mapping[str, Any]) -> list[TestOutcome]:
@@ -65,6 +103,10 @@ def read_outcomes(results: Mapping[str, Any]) -> list[TestOutcome]:
                     requirements=tuple(str(rid) for rid in entry["requirements"]),
                     message=clean_message(str(entry.get("message", ""))),
                     duration_s=float(entry.get("duration_s", 0.0)),
+                    exchanges=tuple(int(seq) for seq in entry.get("exchanges", ())),
+                    steps=tuple(str(step) for step in entry.get("steps", ())),
+                    partial={str(k): str(v) for k, v in dict(entry.get("partial") or {}).items()},
+                    blocked_by=str(entry.get("blocked_by") or ""),
                 )
             )
     except (KeyError, TypeError, ValueError) as exc:
@@ -84,39 +126,79 @@ def clean_message(message: str) -> str:
     return message
 
 
-def judge(
+def assess(
     req: Requirement, tests: Sequence[TestOutcome], *, deviation: str | None = None, selected: bool = True
-) -> tuple[Verdict, str]:
-    """The verdict on one requirement and a note saying why (see the module docstring)."""
+) -> Judgement:
+    """The verdict on one requirement, why, and what stays unverified (see the module docstring)."""
     states = Counter(t.state for t in tests)
     failed = states[TestState.FAIL] + states[TestState.ERROR]
     if failed:
-        return Verdict.FAIL, f"{failed} of {len(tests)} test(s) failed"
+        return Judgement(Verdict.FAIL, f"{failed} of {len(tests)} test(s) failed")
     if states[TestState.DEVIATION]:
-        return Verdict.DEVIATION, f"expected deviation: {deviation or 'listed in the expected-deviations file'}"
-    if states[TestState.PASS]:
-        stale = " (listed as an expected deviation, but passed: remove it from the file)" if deviation else ""
-        if req.testability in (Testability.PARTIAL, Testability.ATTESTATION):
-            return Verdict.PARTIAL, f"automated part passed; judged by hand: {req.reason or 'the rest'}{stale}"
-        return Verdict.PASS, stale.strip(" ()")
+        why = deviation or "listed in the expected-deviations file"
+        return Judgement(Verdict.DEVIATION, f"expected deviation: {why}")
+    passed = [t for t in tests if t.state is TestState.PASS and t.observed]
+    if passed:
+        return _passed(req, passed, deviation)
+    blocked = next((t for t in tests if t.state is TestState.BLOCKED), None)
+    if blocked is not None:
+        return Judgement(Verdict.BLOCKED, blocked.message, blocked_by=blocked.blocked_by)
     if states[TestState.OMIT]:
         omitted = next(t for t in tests if t.state is TestState.OMIT)
-        return Verdict.OMITTED, omitted.message or "capability not declared by the SUT"
+        return Judgement(Verdict.OMITTED, omitted.message or "capability not declared by the SUT")
     if req.testability is Testability.ATTESTATION:
-        return Verdict.ATTESTATION_REQUIRED, req.reason or ""
+        return Judgement(Verdict.ATTESTATION_REQUIRED, req.reason or "")
     if req.testability is Testability.NOT_TESTED:
-        return Verdict.NOT_TESTED, req.reason or ""
+        return Judgement(Verdict.NOT_TESTED, req.reason or "")
+    if any(t.state is TestState.PASS for t in tests):
+        return Judgement(Verdict.NOT_TESTED, "nothing observed: its tests judged no exchange and took no step")
     if tests:
-        return Verdict.NOT_TESTED, f"skipped: {tests[0].message}"
+        return Judgement(Verdict.NOT_TESTED, f"skipped: {tests[0].message}")
     if not selected:
-        return Verdict.NOT_TESTED, "not selected in this run (--select)"
-    return Verdict.NOT_TESTED, "no conformance test verifies it yet"
+        return Judgement(Verdict.NOT_TESTED, "not selected in this run (--select)")
+    return Judgement(Verdict.NOT_TESTED, "no conformance test verifies it yet")
+
+
+def _passed(req: Requirement, passed: Sequence[TestOutcome], deviation: str | None) -> Judgement:
+    stale = " (listed as an expected deviation, but passed: remove it from the file)" if deviation else ""
+    full = [t for t in passed if req.id not in t.partial]
+    unverified = list(dict.fromkeys(t.partial[req.id] for t in passed if req.id in t.partial))
+    if req.testability in (Testability.PARTIAL, Testability.ATTESTATION):
+        unverified.append(f"judged by hand: {req.reason or 'the rest'}")
+    elif full:
+        return Judgement(Verdict.PASS, stale.strip(" ()"))
+    what = "the automated part passed" if full else f"{len(passed)} test(s) passed, each verifying it in part"
+    return Judgement(Verdict.PARTIAL, f"{what}; not verified: {'; '.join(unverified)}{stale}", tuple(unverified))
+
+
+def judge(
+    req: Requirement, tests: Sequence[TestOutcome], *, deviation: str | None = None, selected: bool = True
+) -> tuple[Verdict, str]:
+    """The verdict on one requirement and a note saying why (`assess` also says what stays unverified)."""
+    judgement = assess(req, tests, deviation=deviation, selected=selected)
+    return judgement.verdict, judgement.note
 
 
 def verdict_for(
-    req: Requirement, tests: Sequence[TestOutcome], *, deviation: str | None = None, selected: bool = True
+    req: Requirement,
+    tests: Sequence[TestOutcome],
+    *,
+    deviation: str | None = None,
+    selected: bool = True,
+    load: LoadJudgement | None = None,
+    attested: AttestationRecord | None = None,
 ) -> RequirementVerdict:
-    verdict, note = judge(req, tests, deviation=deviation, selected=selected)
+    judgement = assess(req, tests, deviation=deviation, selected=selected)
+    if load is not None:
+        judgement = _with_load(judgement, load)
+    if attested is not None and judgement.verdict in ATTESTABLE:
+        judgement = Judgement(
+            Verdict.PASS if attested.verdict == "pass" else Verdict.FAIL,
+            f"attested by {attested.by} on {attested.at}: {attested.verdict}"
+            + (f" — {attested.note}" if attested.note else "")
+            + f" (before: {judgement.verdict.label}{': ' + judgement.note if judgement.note else ''})",
+        )
+    steps = {step for t in tests for step in t.steps}
     return RequirementVerdict(
         id=req.id,
         citation=req.citation,
@@ -125,11 +207,32 @@ def verdict_for(
         area=req.area.value,
         summary_en=req.summary_en,
         text_vi=req.text_vi,
-        verdict=verdict,
-        note=note,
+        verdict=judgement.verdict,
+        note=judgement.note,
         tests=tuple(tests),
         evidence=req.evidence,
+        exchanges=tuple(sorted({seq for t in tests for seq in t.exchanges})),
+        steps=len(steps),
+        unverified=judgement.unverified,
+        blocked_by=judgement.blocked_by,
+        attested_by=attested.by if attested is not None and judgement.note.startswith("attested") else "",
     )
+
+
+#: verdicts an officer's attestation can settle (never a test's failure, pass, deviation or a blocked test)
+ATTESTABLE = frozenset({Verdict.ATTESTATION_REQUIRED, Verdict.PARTIAL, Verdict.NOT_TESTED, Verdict.OMITTED})
+
+
+def _with_load(judgement: Judgement, load: LoadJudgement) -> Judgement:
+    """A Điều 7 requirement: a load run at the profile's level decides it; a smaller one adds to the partial."""
+    if judgement.verdict is Verdict.FAIL:
+        return judgement
+    if not load.passed and load.at_scale:
+        return Judgement(Verdict.FAIL, f"load run: {load.message}")
+    if load.at_scale:
+        return Judgement(Verdict.PASS, f"load run: {load.message}")
+    unverified = (*judgement.unverified, f"the load run was below the profile's level: {load.message}")
+    return Judgement(Verdict.PARTIAL, "; ".join(unverified), unverified)
 
 
 def build_report(
@@ -143,6 +246,7 @@ def build_report(
         for rid in outcome.requirements:
             by_requirement.setdefault(rid, []).append(outcome)
     selection = set(context.selection)
+    attested = {record.requirement: record for record in context.attested}
     articles = tuple(
         ArticleGroup(
             regulation,
@@ -153,6 +257,8 @@ def build_report(
                     by_requirement.get(req.id, ()),
                     deviation=context.deviations.get(req.id),
                     selected=not selection or req.id in selection,
+                    load=context.load.get(req.id),
+                    attested=attested.get(req.id),
                 )
                 for req in reqs
             ),
@@ -174,14 +280,71 @@ def build_report(
         for r in verdicts
         if r.evidence and r.verdict is not Verdict.OMITTED
     )
+    run = _run_info(catalogue, profile, results, context)
     return Report(
-        run=_run_info(catalogue, profile, results, context),
+        run=run,
         conformant=gating == 0,
+        verdict=overall_verdict(verdicts, gating, partial_run=bool(run.selection or run.reference_defects)),
         totals=totals,
         articles=articles,
         attestations=attestations,
         other_tests=other,
+        root_causes=_root_causes(results, verdicts),
+        attested=context.attested,
+        signing=context.signing,
     )
+
+
+#: SHALL verdicts that keep a run from ĐẠT without failing it, with how the reasons name them (vi / en)
+_PENDING = {
+    Verdict.ATTESTATION_REQUIRED: ("cần cán bộ xác nhận", "need the officer's attestation"),
+    Verdict.PARTIAL: ("mới được kiểm chứng một phần", "verified only in part"),
+    Verdict.NOT_TESTED: ("chưa được kiểm tra", "not tested"),
+    Verdict.BLOCKED: ("bị chặn do điều kiện tiên quyết không đạt", "blocked by a failed prerequisite"),
+    Verdict.DEVIATION: ("là sai lệch đã biết", "are known deviations"),
+}
+
+
+def overall_verdict(verdicts: Sequence[RequirementVerdict], gating: int, *, partial_run: bool) -> OverallVerdict:
+    """ĐẠT when every SHALL requirement passed or does not apply; KHÔNG ĐẠT when a SHALL requirement (or a test
+    naming none) failed; ĐẠT CÓ ĐIỀU KIỆN otherwise, with one reason per kind of pending item."""
+    shall = [r for r in verdicts if r.level == "SHALL"]
+    counts = _counts((r.verdict.value for r in shall), Verdict)
+    reasons: list[str] = []
+    if gating:
+        reasons.append(f"{gating} yêu cầu bắt buộc không đạt / {gating} mandatory (SHALL) failure(s)")
+    for verdict, (vi, en) in _PENDING.items():
+        if counts[verdict.value]:
+            n = counts[verdict.value]
+            reasons.append(f"{n} yêu cầu bắt buộc {vi} / {n} SHALL requirement(s) {en}")
+    if partial_run:
+        reasons.append("lần chạy không đầy đủ, không dùng để chứng nhận / partial or self-test run: certifies nothing")
+    if not shall:
+        reasons.append("không có yêu cầu bắt buộc nào được đánh giá / no SHALL requirement was judged")
+    if gating:
+        overall = Overall.FAIL
+    elif reasons:
+        overall = Overall.CONDITIONAL
+    else:
+        overall = Overall.PASS
+    return OverallVerdict(overall=overall, shall=counts, reasons=tuple(reasons))
+
+
+def _root_causes(results: Mapping[str, Any], verdicts: Sequence[RequirementVerdict]) -> tuple[RootCause, ...]:
+    causes = []
+    for entry in results.get("root_causes") or ():
+        requirements = [str(rid) for rid in entry.get("requirements", ())]
+        root = requirements[0] if requirements else str(entry.get("prerequisite", ""))
+        causes.append(
+            RootCause(
+                requirement=root,
+                prerequisite=str(entry.get("prerequisite", "")),
+                test=str(entry.get("nodeid", "")),
+                message=clean_message(str(entry.get("message", ""))),
+                blocked=tuple(r.id for r in verdicts if r.verdict is Verdict.BLOCKED and r.blocked_by == root),
+            )
+        )
+    return tuple(causes)
 
 
 def _counts(values: Iterable[str], kind: Iterable[Any]) -> dict[str, int]:
@@ -213,4 +376,5 @@ def _run_info(
         expected_deviations=dict(context.deviations),
         reference_defects=context.reference_defects,
         pytest_exit_code=context.pytest_exit_code,
+        load_result=dict(context.load_result),
     )

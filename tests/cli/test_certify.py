@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from harness.reporting import (
+    AttestationRecord,
     Report,
     ReportFormatError,
     RunContext,
@@ -27,6 +28,7 @@ from harness.reporting import (
     judge,
     sha256_file,
 )
+from harness.reporting.verdicts import LoadJudgement, assess
 from harness.requirements import load_catalogue
 
 SEED = "20261125"
@@ -72,7 +74,9 @@ def test_a_passing_selection_exits_0_and_writes_every_file(
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{4}", summary["run_id"]) and directory.name == summary["run_id"]
     assert summary["report"] == str(directory / "report.json") and summary["conformant"] is True
     assert summary["exit_code"] == 0 and summary["totals"]["gating_failures"] == 0
-    for name in ("junit.xml", "evidence.ndjson", "report.json", "report.html", "pytest.log"):
+    for name in ("junit.xml", "evidence.ndjson", "report.json", "report.html", "pytest.log", "certificate.pdf"):
+        assert (directory / name).is_file(), name
+    for name in ("manifest.json", "manifest.jws"):
         assert (directory / name).is_file(), name
     assert "running 2 conformance test(s)" in result.stderr and "no SHALL requirement failed" in result.stderr
 
@@ -84,7 +88,8 @@ def test_the_report_json_validates_against_the_model_and_its_hashes_are_right(
     document = json.loads((directory / "report.json").read_text(encoding="utf-8"))
     report = Report.from_json(document)
     assert report.to_json() == document
-    assert set(report.integrity.files) == {"junit.xml", "evidence.ndjson", "report.html", "pytest.log"}
+    artefacts = {"junit.xml", "evidence.ndjson", "report.html", "pytest.log", "certificate.pdf"}
+    assert set(report.integrity.files) == artefacts
     for name, digest in report.integrity.files.items():
         assert sha256_file(directory / name) == digest, name
     run = report.run
@@ -228,8 +233,10 @@ def test_an_existing_report_is_never_overwritten(tmp_path: Path) -> None:
 # --- the verdict rules and the model, without a run ---------------------------------------------------------
 
 
-def outcome(state: TestState, message: str = "") -> TestOutcome:
-    return TestOutcome(f"suites/test_x.py::test_{state.value}", state, ("X",), message)
+def outcome(state: TestState, message: str = "", **fields: Any) -> TestOutcome:
+    """A test outcome; a pass observed a step unless `steps=()` or `exchanges=` says otherwise."""
+    fields.setdefault("steps", ("POST /_control/dossiers → 201",) if state is TestState.PASS else ())
+    return TestOutcome(f"suites/test_x.py::test_{state.value}", state, ("X",), message, **fields)
 
 
 @pytest.mark.parametrize(
@@ -272,7 +279,7 @@ def test_verdict_notes_say_why() -> None:
         (lambda d: d["run"].pop("seed"), "$.run: missing key 'seed'"),
         (lambda d: d["run"].update(seed="7"), "$.run.seed: expected an integer"),
         (lambda d: d["articles"][0]["requirements"][0].update(verdict="ok"), "$.articles[0].requirements[0].verdict"),
-        (lambda d: d.update(version=99), "not a dvc-harness/certification-report version 1 document"),
+        (lambda d: d.update(version=99), "not a dvc-harness/certification-report version 2 document"),
     ],
 )
 def test_a_report_that_does_not_match_the_model_is_refused(
@@ -309,6 +316,100 @@ def test_only_failed_shall_requirements_and_untagged_failures_gate_the_run() -> 
     assert [t.nodeid for t in report.other_tests] == ["t::outside-the-profile", "t::untagged"]
     assert report.totals.gating_failures == 2 and not report.conformant
     assert report.totals.verdicts["fail"] == 2 and report.totals.test_states == {
-        "pass": 0, "fail": 4, "error": 0, "skip": 0, "omit": 1, "deviation": 0,
+        "pass": 0, "fail": 4, "error": 0, "skip": 0, "omit": 1, "deviation": 0, "blocked": 0,
     }  # fmt: skip
+    assert report.verdict.overall.value == "fail" and report.verdict.label_vi == "KHÔNG ĐẠT"
     assert report.run.sut_name == "Acme" and Report.from_json(report.to_json()) == report
+
+
+# --- evidence, levels, blocked, overall ---------------------------------------------------------------------
+
+
+def automated() -> Any:
+    return next(r for r in load_catalogue().for_profile("tt22-2019") if r.testability.value == "automated")
+
+
+def test_a_pass_that_observed_nothing_is_not_tested() -> None:
+    requirement = automated()
+    verdict, note = judge(requirement, [outcome(TestState.PASS, steps=())])
+    assert verdict is Verdict.NOT_TESTED and note.startswith("nothing observed")
+    assert judge(requirement, [outcome(TestState.PASS, steps=(), exchanges=(7,))])[0] is Verdict.PASS
+
+
+def test_a_partial_link_gives_partial_with_what_stays_unverified() -> None:
+    requirement = automated()
+    only_partial = outcome(TestState.PASS, partial={requirement.id: "the viewport tag only"})
+    judgement = assess(requirement, [only_partial])
+    assert judgement.verdict is Verdict.PARTIAL and judgement.unverified == ("the viewport tag only",)
+    assert "the viewport tag only" in judgement.note
+    assert assess(requirement, [only_partial, outcome(TestState.PASS)]).verdict is Verdict.PASS
+
+
+def test_blocked_tests_give_blocked_naming_the_root_cause() -> None:
+    blocked = outcome(TestState.BLOCKED, "blocked by TT01-D17-PUSH-STATUS: ...", blocked_by="TT01-D17-PUSH-STATUS")
+    judgement = assess(automated(), [blocked])
+    assert judgement.verdict is Verdict.BLOCKED and judgement.blocked_by == "TT01-D17-PUSH-STATUS"
+
+
+def _report(*tests: dict[str, Any], **context: Any) -> Report:
+    now = datetime.now(UTC)
+    results = {"tests": list(tests), "sut": {"sut": {"name": "Acme"}}, "root_causes": context.pop("causes", [])}
+    run_context = RunContext(run_id="r", seed=1, reproduce="x", started_at=now, finished_at=now, **context)
+    return build_report(load_catalogue(), "tt22-2019", results, run_context)
+
+
+def _test(nodeid: str, state: str, *requirements: str, **fields: Any) -> dict[str, Any]:
+    return {"nodeid": nodeid, "requirements": list(requirements), "state": state, "message": "", **fields}
+
+
+def test_the_overall_verdict_is_conditional_while_anything_is_pending_and_lists_why() -> None:
+    report = _report(_test("t::a", "pass", "FMT-DATETIME", exchanges=[3, 4]))
+    assert report.conformant and report.verdict.overall.value == "conditional"
+    assert report.verdict.label_vi == "ĐẠT CÓ ĐIỀU KIỆN"
+    assert any("SHALL requirement(s) need the officer's attestation" in reason for reason in report.verdict.reasons)
+    assert {r.id: r for r in report.requirements}["FMT-DATETIME"].exchanges == (3, 4)
+    assert sum(report.verdict.shall.values()) == sum(1 for r in report.requirements if r.level == "SHALL")
+
+
+def test_the_overall_verdict_is_pass_only_when_every_shall_requirement_passed() -> None:
+    view = load_catalogue().for_profile("tt22-2019")
+    tests = [_test(f"t::{r.id}", "pass", r.id, steps=["GET / → 200"]) for r in view if r.level.value == "SHALL"]
+    records = tuple(
+        AttestationRecord(r.id, "Officer", "pass", "2026-12-07T10:00:00+00:00")
+        for r in view
+        if r.level.value == "SHALL" and r.testability.value != "automated"
+    )
+    report = _report(*tests, attested=records)
+    assert report.verdict.overall.value == "pass", report.verdict.reasons
+    assert report.verdict.label_vi == "ĐẠT"
+
+
+def test_root_causes_list_the_requirements_they_blocked() -> None:
+    cause = {"prerequisite": "dossier-sync", "nodeid": "t::pre", "requirements": ["TT01-D17-PUSH-STATUS"]}
+    report = _report(
+        _test("t::pre", "fail", "TT01-D17-PUSH-STATUS"),
+        _test("t::dep", "blocked", "SYNC-FINAL-STATE", blocked_by="TT01-D17-PUSH-STATUS", message="blocked by ..."),
+        causes=[{**cause, "message": "refused"}],
+    )
+    assert [(c.requirement, c.blocked) for c in report.root_causes] == [("TT01-D17-PUSH-STATUS", ("SYNC-FINAL-STATE",))]
+    assert report.verdict.overall.value == "fail"
+
+
+def test_a_load_run_at_the_profiles_level_decides_the_load_requirements() -> None:
+    smoke = _test(
+        "t::smoke",
+        "pass",
+        "TT22-D7-PERF-RESPONSE",
+        steps=["Locust smoke"],
+        partial={"TT22-D7-PERF-RESPONSE": "smoke scale: 10 users"},
+    )
+    verdicts = {r.id: r for r in _report(smoke).requirements}
+    assert verdicts["TT22-D7-PERF-RESPONSE"].verdict is Verdict.PARTIAL
+    at_level = {"TT22-D7-PERF-RESPONSE": LoadJudgement(passed=True, at_scale=True, message="mean 0.4 s at 1000")}
+    passed = {r.id: r for r in _report(smoke, load=at_level).requirements}["TT22-D7-PERF-RESPONSE"]
+    assert passed.verdict is Verdict.PASS
+    too_small = {"TT22-D7-PERF-RESPONSE": LoadJudgement(passed=True, at_scale=False, message="at 50 users")}
+    below = {r.id: r for r in _report(smoke, load=too_small).requirements}["TT22-D7-PERF-RESPONSE"]
+    assert below.verdict is Verdict.PARTIAL and any("below the profile's level" in u for u in below.unverified)
+    failed = {"TT22-D7-PERF-RESPONSE": LoadJudgement(passed=False, at_scale=True, message="mean 4 s")}
+    assert {r.id: r for r in _report(smoke, load=failed).requirements}["TT22-D7-PERF-RESPONSE"].verdict is Verdict.FAIL
