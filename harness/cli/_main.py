@@ -7,6 +7,7 @@ import sys
 import click
 
 from harness import __version__
+from harness.cli._attest import attest_command
 from harness.cli._catalogue_cmds import rules_command, types_command
 from harness.cli._certify import certify_command
 from harness.cli._keys import keys_group
@@ -37,6 +38,7 @@ cli.add_command(certify_command)
 cli.add_command(requirements_group)
 cli.add_command(keys_group)
 cli.add_command(verify_command)
+cli.add_command(attest_command)
 
 
 def main(argv: list[str] | None = None) -> None:

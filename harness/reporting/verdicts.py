@@ -192,12 +192,7 @@ def verdict_for(
     if load is not None:
         judgement = _with_load(judgement, load)
     if attested is not None and judgement.verdict in ATTESTABLE:
-        judgement = Judgement(
-            Verdict.PASS if attested.verdict == "pass" else Verdict.FAIL,
-            f"attested by {attested.by} on {attested.at}: {attested.verdict}"
-            + (f" — {attested.note}" if attested.note else "")
-            + f" (before: {judgement.verdict.label}{': ' + judgement.note if judgement.note else ''})",
-        )
+        judgement = Judgement(*attested_verdict(attested, judgement.verdict, judgement.note))
     steps = {step for t in tests for step in t.steps}
     return RequirementVerdict(
         id=req.id,
@@ -217,6 +212,13 @@ def verdict_for(
         blocked_by=judgement.blocked_by,
         attested_by=attested.by if attested is not None and judgement.note.startswith("attested") else "",
     )
+
+
+def attested_verdict(record: AttestationRecord, before: Verdict, note: str) -> tuple[Verdict, str]:
+    """The officer's verdict on an item, and a note that keeps what the run had said."""
+    said = f"attested by {record.by} on {record.at}: {record.verdict}" + (f" — {record.note}" if record.note else "")
+    verdict = Verdict.PASS if record.verdict == "pass" else Verdict.FAIL
+    return verdict, f"{said} (before: {before.label}{': ' + note if note else ''})"
 
 
 #: verdicts an officer's attestation can settle (never a test's failure, pass, deviation or a blocked test)
@@ -267,14 +269,8 @@ def build_report(
     )
     verdicts = [r for group in articles for r in group.requirements]
     other = tuple(o for o in outcomes if not any(rid in view for rid in o.requirements))
-    gating = sum(1 for r in verdicts if r.gating) + sum(1 for o in other if o.failed and not o.requirements)
-    totals = Totals(
-        requirements=len(verdicts),
-        verdicts=_counts((r.verdict.value for r in verdicts), Verdict),
-        gating_failures=gating,
-        tests=len(outcomes),
-        test_states=_counts((o.state.value for o in outcomes), TestState),
-    )
+    totals = totals_of(verdicts, other, outcomes)
+    gating = totals.gating_failures
     attestations = tuple(
         Attestation(r.id, r.citation, r.level, r.summary_en, view.get(r.id).reason or "", r.evidence)
         for r in verdicts
@@ -292,6 +288,26 @@ def build_report(
         root_causes=_root_causes(results, verdicts),
         attested=context.attested,
         signing=context.signing,
+    )
+
+
+def totals_of(
+    verdicts: Sequence[RequirementVerdict],
+    other: Sequence[TestOutcome],
+    outcomes: Sequence[TestOutcome] | None = None,
+) -> Totals:
+    """Counts per verdict and test state; the gate counts failed SHALL requirements and failed untagged tests.
+    Without `outcomes`, the tests are those the verdicts and `other` hold (a report read back)."""
+    if outcomes is None:
+        unique = {t.nodeid: t for r in verdicts for t in r.tests} | {t.nodeid: t for t in other}
+        outcomes = list(unique.values())
+    gating = sum(1 for r in verdicts if r.gating) + sum(1 for o in other if o.failed and not o.requirements)
+    return Totals(
+        requirements=len(verdicts),
+        verdicts=_counts((r.verdict.value for r in verdicts), Verdict),
+        gating_failures=gating,
+        tests=len(outcomes),
+        test_states=_counts((o.state.value for o in outcomes), TestState),
     )
 
 
