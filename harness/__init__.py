@@ -14,7 +14,8 @@ Public subpackages, each with its own `__all__`:
 - `harness.requirements`: the requirement catalogue and regulation profiles, `coverage()`
 - `harness.conformance`: what the pytest plugin runs on (the national mock and the SUT of a run, evidence
   queries, faults, per-requirement results)
-- `harness.reporting`: the certification report model and `certify`
+- `harness.reporting`: the certification report model, `certify` and the officer's attestations
+- `harness.signing`: signed run directories (`sign_directory`, `verify_directory`, keys)
 - `harness.load`: Locust runs in a subprocess, typed results, judged against the profile's thresholds
 """
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from harness.reporting import (
 )
 from harness.reporting.verdicts import LoadJudgement, assess
 from harness.requirements import load_catalogue
+from harness.signing import verify_directory
 
 SEED = "20261125"
 #: quick tests of the real suites: the dossier code format, and one packet rule over the run's traffic
@@ -120,6 +122,58 @@ def test_the_html_is_self_contained_and_names_every_requirement(
     assert "<script" not in page and "@import" not in page
 
 
+def test_the_run_directory_is_signed_and_every_tampered_file_is_detected(
+    passing_run: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
+) -> None:
+    directory = Path(json.loads(passing_run[0].stdout)["directory"])
+    report = Report.from_json(json.loads((directory / "report.json").read_text(encoding="utf-8")))
+    checked = verify_directory(directory)
+    assert checked.ok and checked.fingerprint == report.signing.key_fingerprint and not report.signing.authority
+    files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())
+    assert {"report.json", "report.html", "certificate.pdf", "junit.xml", "evidence.ndjson"} <= set(files)
+    for name in files:
+        if name in ("manifest.json", "manifest.jws"):
+            continue
+        copy = tmp_path / name.replace("/", "_")
+        shutil.copytree(directory, copy)
+        target = copy / name
+        data = bytearray(target.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        target.write_bytes(bytes(data))
+        assert [p.split(" — ")[0] for p in verify_directory(copy).problems] == [f"CHANGED {name}"], name
+        shutil.rmtree(copy)
+
+
+def test_every_judged_exchange_is_beside_the_report(
+    passing_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    directory = Path(json.loads(passing_run[0].stdout)["directory"])
+    report = Report.from_json(json.loads((directory / "report.json").read_text(encoding="utf-8")))
+    judged = {r.id: r for r in report.requirements}["FMT-DATETIME"]
+    assert judged.verdict is Verdict.PASS and judged.exchanges
+    for seq in judged.exchanges:
+        row = json.loads((directory / "exchanges" / f"{seq:06d}.json").read_text(encoding="utf-8"))
+        assert row["seq"] == seq and row["channel"] in ("dvcqg", "payment")
+    page = (directory / "report.html").read_text(encoding="utf-8")
+    assert f'href="exchanges/{judged.exchanges[0]:06d}.json"' in page
+
+
+def test_the_page_and_the_certificate_are_vietnamese_first(
+    passing_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    from pypdf import PdfReader
+
+    directory = Path(json.loads(passing_run[0].stdout)["directory"])
+    report = Report.from_json(json.loads((directory / "report.json").read_text(encoding="utf-8")))
+    page = (directory / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="vi"' in page and report.verdict.label_vi in page
+    pdf = PdfReader(directory / "certificate.pdf")
+    assert len(pdf.pages) == 1
+    text = pdf.pages[0].extract_text()
+    assert report.verdict.label_vi in text and report.run.run_id in text
+    assert report.signing.key_fingerprint in text.replace("\n", "")
+
+
 def test_junit_and_evidence_are_the_runs(passing_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
     directory = Path(json.loads(passing_run[0].stdout)["directory"])
     cases = ET.parse(directory / "junit.xml").getroot().iter("testcase")
@@ -199,6 +253,8 @@ def test_an_unreachable_sut_exits_4_with_one_line(tmp_path: Path) -> None:
         (["--seed", "x"], 2, "'x' is not a valid integer"),
         (["--reference-defect", "nope"], 2, "unknown defect switch(es) nope"),
         (["--expected-deviations", "missing.toml"], 2, "expected-deviations file missing.toml does not exist"),
+        (["--sign-key", "missing.jwk"], 2, "missing.jwk"),
+        (["--load-result", "missing.json"], 2, "--load-result missing.json: cannot be read"),
     ],
 )
 def test_bad_input_is_one_line_and_the_right_exit_code(
