@@ -306,6 +306,7 @@ def _record(
             round(report.duration, 3),
             exchanges=sorted(observed.exchanges),
             steps=list(observed.steps),
+            step_count=observed.step_count,
             partial={**_partial_links(item), **observed.partial},
             blocked_by=blocked_by,
         )

@@ -24,8 +24,9 @@ class TestResult:
     duration_s: float = 0.0
     #: sequence numbers of the national exchanges the test (and its fixtures) judged
     exchanges: list[int] = field(default_factory=list)
-    #: control/HTTP steps the test (and its fixtures) took
+    #: control/HTTP steps the test (and its fixtures) took (the first ones; `step_count` is exact)
     steps: list[str] = field(default_factory=list)
+    step_count: int = 0
     #: requirement ID → what this test leaves unverified (`@pytest.mark.req(..., partial="...")`)
     partial: dict[str, str] = field(default_factory=dict)
     #: the requirement ID of the failed prerequisite that blocked it
@@ -59,6 +60,7 @@ class RunResults:
                 if STATES.index(result.state) > 0 and existing.state in ("pass", "skip", "omit"):
                     if not result.exchanges and not result.steps:  # a teardown error keeps what the call saw
                         result.exchanges, result.steps = existing.exchanges, existing.steps
+                        result.step_count = existing.step_count
                     self.tests[index] = result
                 return
         self.tests.append(result)

@@ -16,6 +16,8 @@ from harness.reporting._codec import ReportFormatError, dump, load
 
 REPORT_FORMAT = "dvc-harness/certification-report"
 REPORT_VERSION = 2
+#: steps kept per test in report.json (the count is exact): a flow's steps repeat in every test that shares it
+STEPS_KEPT = 10
 
 
 class Verdict(StrEnum):
@@ -104,8 +106,10 @@ class TestOutcome:
     duration_s: float = 0.0
     #: sequence numbers of the national exchanges the test judged (its fixtures' included)
     exchanges: tuple[int, ...] = ()
-    #: the control-API and HTTP steps it took, e.g. `POST /_control/dossiers → 200` (its fixtures' included)
+    #: the first control-API and HTTP steps it took, e.g. `POST /_control/dossiers → 200` (its fixtures' included)
     steps: tuple[str, ...] = ()
+    #: how many steps it took in all (`steps` keeps the first `STEPS_KEPT`)
+    step_count: int = 0
     #: requirement ID → what this test leaves unverified, for the requirements it verifies only in part
     partial: Mapping[str, str] = field(default_factory=dict)
     #: the requirement ID of the failed prerequisite that kept this test from running
@@ -113,7 +117,7 @@ class TestOutcome:
 
     @property
     def observed(self) -> bool:
-        return bool(self.exchanges or self.steps)
+        return bool(self.exchanges or self.steps or self.step_count)
 
     @property
     def failed(self) -> bool:
@@ -139,7 +143,7 @@ class RequirementVerdict:
     evidence: tuple[str, ...] = ()
     #: sequence numbers of the national exchanges its tests judged (files `exchanges/<seq>.json` beside the report)
     exchanges: tuple[int, ...] = ()
-    #: how many control-API / HTTP steps its tests took
+    #: how many control-API / HTTP steps its busiest test took (its fixtures' included)
     steps: int = 0
     #: what stays unverified when the verdict is `partial` (one entry per reason)
     unverified: tuple[str, ...] = ()

@@ -33,6 +33,7 @@ from typing import Any
 from harness import __version__
 from harness.core.errors import HarnessError
 from harness.reporting.model import (
+    STEPS_KEPT,
     ArticleGroup,
     Attestation,
     AttestationRecord,
@@ -104,7 +105,8 @@ def read_outcomes(results: Mapping[str, Any]) -> list[TestOutcome]:
                     message=clean_message(str(entry.get("message", ""))),
                     duration_s=float(entry.get("duration_s", 0.0)),
                     exchanges=tuple(int(seq) for seq in entry.get("exchanges", ())),
-                    steps=tuple(str(step) for step in entry.get("steps", ())),
+                    steps=tuple(str(step) for step in entry.get("steps", ())[:STEPS_KEPT]),
+                    step_count=int(entry.get("step_count") or len(entry.get("steps", ()))),
                     partial={str(k): str(v) for k, v in dict(entry.get("partial") or {}).items()},
                     blocked_by=str(entry.get("blocked_by") or ""),
                 )
@@ -193,7 +195,6 @@ def verdict_for(
         judgement = _with_load(judgement, load)
     if attested is not None and judgement.verdict in ATTESTABLE:
         judgement = Judgement(*attested_verdict(attested, judgement.verdict, judgement.note))
-    steps = {step for t in tests for step in t.steps}
     return RequirementVerdict(
         id=req.id,
         citation=req.citation,
@@ -207,7 +208,7 @@ def verdict_for(
         tests=tuple(tests),
         evidence=req.evidence,
         exchanges=tuple(sorted({seq for t in tests for seq in t.exchanges})),
-        steps=len(steps),
+        steps=max((t.step_count or len(t.steps) for t in tests), default=0),
         unverified=judgement.unverified,
         blocked_by=judgement.blocked_by,
         attested_by=attested.by if attested is not None and judgement.note.startswith("attested") else "",
