@@ -27,6 +27,10 @@ class PortalConfig:
     #: SQLite file holding every dossier, history step, outbox entry and payment
     db: str = ".dvc-sut/portal.sqlite"
     control_token: str = "demo-control"
+    #: the one-stop officer's login for /api/officer (HTTP Basic); demo values for tests and local runs only,
+    #: set your own in any shared deployment; an empty username or password turns the officer endpoints off
+    officer_username: str = "canbo"
+    officer_password: str = "canbo"
     # credentials toward DVCQG
     dvcqg_username: str = "demo"
     dvcqg_password: str = "demo"

@@ -4,6 +4,7 @@ own view, flush the outbox, reset. Payments add `POST /_control/payments` from t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -29,7 +30,11 @@ def _optional_text(body: dict[str, Any], key: str) -> str | None:
 
 
 def dossier_view(portal: Portal, ma_ho_so: str) -> dict[str, Any]:
-    dossier = portal.dossiers.get(ma_ho_so)
+    """The portal's own view of a dossier (control API, officers); HttpError 404 for an unknown code."""
+    try:
+        dossier = portal.dossiers.get(ma_ho_so)
+    except NotFound as exc:
+        raise HttpError(404, "not_found", str(exc)) from None
     national = {k: v for k, v in dossier.record.items() if not k.startswith("_")}
     return {
         "MaHoSo": dossier.ma_ho_so,
@@ -54,6 +59,43 @@ async def intake(portal: Portal, build: Callable[[], NewDossier]) -> Dossier:
         raise HttpError(502, "national_unavailable", f"the procedure could not be fetched: {exc}") from None
 
 
+@dataclass(frozen=True)
+class ActionRequest:
+    """`{"action", "reason"?, "amount"?, "officer"?}`: one step of the flow asked over HTTP."""
+
+    action: str
+    reason: str | None = None
+    amount: int | None = None
+    officer: str | None = None
+
+    @classmethod
+    def from_json(cls, body: Any) -> ActionRequest:
+        """HttpError 422 for a body that is not an action of the flow (`pay` comes from the payment platform)."""
+        if not isinstance(body, dict) or not isinstance(body.get("action"), str):
+            raise HttpError(422, "invalid", f'send {{"action": one of {", ".join(CONTROL_ACTIONS)}}}')
+        action = body["action"]
+        if action not in CONTROL_ACTIONS:
+            raise HttpError(422, "invalid", f"{action!r}; one of {', '.join(CONTROL_ACTIONS)}")
+        amount = body.get("amount")
+        if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
+            raise HttpError(422, "invalid", "amount must be an integer number of đồng")
+        return cls(action, _optional_text(body, "reason"), amount, _optional_text(body, "officer"))
+
+
+async def apply_action(portal: Portal, ma_ho_so: str, request: ActionRequest) -> Dossier:
+    """Apply `request` to the dossier (control API, officers): HttpError 404 for an unknown dossier, 409 with
+    the current TrangThaiHoSo when the flow refuses the action."""
+    try:
+        return await portal.dossiers.act(
+            ma_ho_so, request.action, reason=request.reason, amount=request.amount, officer=request.officer
+        )
+    except NotFound as exc:
+        raise HttpError(404, "not_found", str(exc)) from None
+    except ActionRefused as exc:
+        current = portal.dossiers.get(ma_ho_so).status
+        raise HttpError(409, "action_not_allowed", str(exc), TrangThaiHoSo=current) from None
+
+
 def routes(portal: Portal) -> list[BaseRoute]:
     token = portal.config.control_token
 
@@ -65,36 +107,13 @@ def routes(portal: Portal) -> list[BaseRoute]:
 
     async def act(request: Request) -> Response:
         require_control_token(request, token)
-        body = await json_body(request)
-        if not isinstance(body, dict) or not isinstance(body.get("action"), str):
-            raise HttpError(422, "invalid", f'send {{"action": one of {", ".join(CONTROL_ACTIONS)}}}')
-        action = body["action"]
-        if action not in CONTROL_ACTIONS:
-            raise HttpError(422, "invalid", f"{action!r}; one of {', '.join(CONTROL_ACTIONS)}")
-        amount = body.get("amount")
-        if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
-            raise HttpError(422, "invalid", "amount must be an integer number of đồng")
-        try:
-            dossier = await portal.dossiers.act(
-                request.path_params["ma_ho_so"],
-                action,
-                reason=_optional_text(body, "reason"),
-                amount=amount,
-                officer=_optional_text(body, "officer"),
-            )
-        except NotFound as exc:
-            raise HttpError(404, "not_found", str(exc)) from None
-        except ActionRefused as exc:
-            current = portal.dossiers.get(request.path_params["ma_ho_so"]).status
-            raise HttpError(409, "action_not_allowed", str(exc), TrangThaiHoSo=current) from None
+        action = ActionRequest.from_json(await json_body(request))
+        dossier = await apply_action(portal, request.path_params["ma_ho_so"], action)
         return JSONResponse(dossier.summary())
 
     async def view(request: Request) -> Response:
         require_control_token(request, token)
-        try:
-            return JSONResponse(dossier_view(portal, request.path_params["ma_ho_so"]))
-        except NotFound as exc:
-            raise HttpError(404, "not_found", str(exc)) from None
+        return JSONResponse(dossier_view(portal, request.path_params["ma_ho_so"]))
 
     async def sync(request: Request) -> Response:
         require_control_token(request, token)
