@@ -21,6 +21,7 @@ from harness.conformance._plugin import (  # noqa: F401 - hooks and fixtures pyt
     dvc_observe,
     dvc_seed,
     dvc_sut,
+    pytest_addhooks,
     pytest_addoption,
     pytest_collection_modifyitems,
     pytest_configure,

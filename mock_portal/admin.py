@@ -105,6 +105,21 @@ def routes(state: MockState) -> list[BaseRoute]:
             await state.store.reset_async()
         return _Json({"reset": True})
 
+    async def sut(request: Request) -> Response:
+        from mock_portal.wiring import configure, describe
+
+        if not authorised(request):
+            return denied()
+        if request.method == "GET":
+            return _Json(describe(state))
+        ok, body = parsed_json(request.scope["state"])
+        if not ok:
+            return _Json({"error": "bad_request", "message": "send the SUT's wiring as JSON"}, 400)
+        try:
+            return _Json(configure(state, body))
+        except UsageError as exc:
+            return _Json({"error": "bad_request", "message": str(exc)}, 400)
+
     async def kpi(request: Request) -> Response:
         if not authorised(request):
             return denied()
@@ -136,4 +151,5 @@ def routes(state: MockState) -> list[BaseRoute]:
         Route("/_admin/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_admin/reset", reset, methods=["POST"]),
         Route("/_admin/kpi", kpi, methods=["GET"]),
+        Route("/_admin/sut", sut, methods=["GET", "POST"]),
     ]

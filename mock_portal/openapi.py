@@ -245,6 +245,7 @@ def build(base_url: str) -> dict[str, Any]:
         m: {"summary": f"{m.upper()} fault rules", "security": [{"admin": []}], "responses": _plain("fault rules")}
         for m in ("get", "post", "delete")
     }
+    paths["/_admin/sut"] = _sut_wiring()
     components = dict(component(name) for name in sorted(catalogue.types))
     return {
         "openapi": "3.1.0",
@@ -257,4 +258,51 @@ def build(base_url: str) -> dict[str, Any]:
         "servers": [{"url": base_url}],
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": {"admin": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+def _sut_wiring() -> dict[str, Any]:
+    """`/_admin/sut`: the national side configured for one SUT (mock_portal/wiring.py)."""
+    text = {"type": "string", "minLength": 1}
+    urls = {"type": "array", "items": {"type": "string", "format": "uri"}}
+    body = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "dvcqg": {
+                "type": "object",
+                "required": ["username", "password", "madonvi"],
+                "properties": {"username": text, "password": text, "madonvi": text},
+            },
+            "payment": {
+                "type": "object",
+                "required": ["partner"],
+                "properties": {"partner": text, "secret": text, "ipn_url": {"type": "string", "format": "uri"}},
+            },
+            "sso": {
+                "type": "object",
+                "required": ["client_id"],
+                "properties": {
+                    "client_id": text,
+                    "client_secret": text,
+                    "redirect_uris": urls,
+                    "post_logout_redirect_uris": urls,
+                },
+            },
+        },
+    }
+    security: list[dict[str, list[str]]] = [{"admin": []}]
+    return {
+        "get": {
+            "summary": "What the mock expects of the SUT now: DVCQG accounts, payment partner, SSO clients (redacted)",
+            "security": security,
+            "responses": _plain("the wiring"),
+        },
+        "post": {
+            "summary": "Configure the national side for a SUT (from its sut.toml): its DVCQG account and province, "
+            "payment partner, secret and IPN URL, SSO client and redirect URIs; accounts and clients are added",
+            "security": security,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {**_plain("the wiring after the change"), "400": {"description": "malformed body"}},
+        },
     }

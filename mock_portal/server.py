@@ -47,10 +47,15 @@ class RunningMock:
         self.app.mock.store.close()
 
 
-def start_in_thread(config: MockConfig | None = None, *, timeout: float = 10.0) -> RunningMock:
-    """Start the mock on a free loopback port (unless the config names one) and wait until it listens."""
+def start_in_thread(
+    config: MockConfig | None = None, *, timeout: float = 10.0, exact_port: bool = False
+) -> RunningMock:
+    """Start the mock on a free loopback port (unless the config names one other than the default 8787, or
+    `exact_port` asks for the configured one: `UsageError` when it is taken) and wait until it listens."""
     config = config or MockConfig()
-    if config.port == 0 or config.port == MockConfig().port:
+    if exact_port and config.port:
+        check_port(config.host, config.port)
+    elif config.port == 0 or config.port == MockConfig().port:
         config = replace(config, port=free_port(config.host))
     app = create_app(config)
     server = uvicorn.Server(

@@ -45,6 +45,11 @@ class ConsoleProgress:
         self.bar: Bar | None = None
         self.task: TaskID | None = None
 
+    def wiring(self, lines: list[str]) -> None:
+        """First: where the national side listens and what the SUT must be configured with."""
+        for line in lines:
+            self.console.print(escape(line), soft_wrap=True)
+
     def collected(self, total: int, at: float) -> None:
         self.module_started = self.last_event = at
         if total:
@@ -183,6 +188,13 @@ def _summary(console: Console, result: CertifyResult) -> None:
     help="Use a running national mock instead of starting one.",
 )
 @click.option(
+    "--mock-port",
+    type=int,
+    default=None,
+    envvar="DVC_HARNESS_MOCK_PORT",
+    help="Port of the national mock the run starts (default 8787 with --sut, else a free one; 0: a free one).",
+)
+@click.option(
     "--expected-deviations",
     default=None,
     envvar="DVC_HARNESS_EXPECTED_DEVIATIONS",
@@ -211,6 +223,7 @@ def certify_command(
     seed: int | None,
     profile: str | None,
     mock_url: str | None,
+    mock_port: int | None,
     expected_deviations: str | None,
     sign_key: str | None,
     load_result: str | None,
@@ -238,6 +251,7 @@ def certify_command(
         reference_defects=tuple(dict.fromkeys(reference_defects)),
         sign_key=sign_key,
         load_result=load_result,
+        mock_port=mock_port,
     )
     progress = ConsoleProgress(_console(stderr=True))
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import httpx
 
 from harness.conformance._evidence import Evidence
 from harness.conformance._faults import Faults
+from harness.conformance._wiring import national_wiring, prove_wiring, wiring_lines
 from harness.core.errors import HarnessError, UsageError
 from harness.sut import SutDescription, SutDriver, SutError, SutUnreachable, connect, load_sut
 
@@ -33,7 +35,15 @@ class ConformanceOptions:
     expected_deviations: str | None = None
     #: self-tests only: defect switches of the embedded reference portal
     reference_defects: frozenset[str] = field(default_factory=frozenset)
+    #: the port of the mock the run starts: None = 8787 for a SUT named by sut.toml (its staging is configured
+    #: with a fixed URL), a free one for the embedded portal; 0 = a free one
+    mock_port: int | None = None
+    #: prove the wiring before any test (the SUT sends one DongBoHoSoMC to this run's national side)
+    check_wiring: bool = True
 
+
+#: where a SUT named by sut.toml finds the national mock a run starts (`dvc-harness mock serve`'s default too)
+DEFAULT_MOCK_PORT = 8787
 
 #: the embedded portal polls its outbox every 0.1 s and retries within a second; 5 s is a wide margin that
 #: keeps a failing self-test (every wait runs to its end) short
@@ -69,10 +79,12 @@ def _reference_description(port: int, national_url: str) -> SutDescription:
 
 
 class ConformanceEnvironment:
-    """Started once per test session; `close()` stops what it started."""
+    """Started once per test session; `close()` stops what it started. `announce` receives the wiring lines
+    (the national side's URLs, what the SUT must use) as soon as the national side is up."""
 
-    def __init__(self, options: ConformanceOptions) -> None:
+    def __init__(self, options: ConformanceOptions, announce: Callable[[list[str]], None] | None = None) -> None:
         self.options = options
+        self.announce = announce
         self._stack = contextlib.ExitStack()
         self.mock: Any = None  # mock_portal.server.RunningMock when we started it
         self.portal: Any = None  # reference_portal.server.RunningPortal when we started it
@@ -83,8 +95,10 @@ class ConformanceEnvironment:
         self.faults: Faults
 
     @classmethod
-    def start(cls, options: ConformanceOptions) -> ConformanceEnvironment:
-        env = cls(options)
+    def start(
+        cls, options: ConformanceOptions, announce: Callable[[list[str]], None] | None = None
+    ) -> ConformanceEnvironment:
+        env = cls(options, announce)
         try:
             env._start()
         except BaseException:
@@ -98,11 +112,12 @@ class ConformanceEnvironment:
         described = load_sut(self.options.sut_file) if self.options.sut_file else None
         portal_port = free_port() if described is None else 0
         description = described or _reference_description(portal_port, "")
-        self.national_url = self._national(description)
+        self.national_url = self._national(description, named=described is not None)
         if described is None:
             description = _reference_description(portal_port, self.national_url)
             self._start_reference_portal(portal_port)
         self.description = description
+        self._wire(description)
         self.driver = connect(description)
         with contextlib.suppress(AttributeError):
             self._stack.callback(self.driver.close)  # type: ignore[attr-defined]
@@ -112,8 +127,30 @@ class ConformanceEnvironment:
             raise
         except SutError as exc:
             raise HarnessError(f"the SUT at {description.control_url} answered its health check badly: {exc}") from exc
+        if self.options.check_wiring:
+            prove_wiring(
+                self.driver,
+                self.evidence.exchanges,
+                url=self.national_url,
+                description=description,
+                timeout_s=min(max(2 * description.sync_delay_s, 10.0), 90.0),
+            )
 
-    def _national(self, description: SutDescription) -> str:
+    def _wire(self, description: SutDescription) -> None:
+        """Configure the national side from the SUT's description (`POST /_admin/sut`), then announce it."""
+        try:
+            answer = self.evidence.client.post("/_admin/sut", json=national_wiring(description))
+        except httpx.HTTPError as exc:
+            raise HarnessError(f"the national mock at {self.national_url} could not be configured: {exc}") from None
+        if answer.status_code == 404:
+            raise HarnessError(f"the national mock at {self.national_url} has no /_admin/sut: update dvc-harness there")
+        if answer.status_code != 200:
+            refused = f"HTTP {answer.status_code}: {answer.text[:300]}"
+            raise UsageError(f"the national mock refused the SUT's wiring from sut.toml ({refused})")
+        if self.announce is not None:
+            self.announce(wiring_lines(self.national_url, description))
+
+    def _national(self, description: SutDescription, *, named: bool) -> str:
         admin_headers = {"authorization": f"Bearer {self.options.mock_admin_token}"}
         if self.options.mock_url:
             url = self.options.mock_url.rstrip("/")
@@ -129,17 +166,23 @@ class ConformanceEnvironment:
         from mock_portal.config import Account, MockConfig
         from mock_portal.server import start_in_thread
 
+        port = self.options.mock_port
+        if port is None:
+            port = DEFAULT_MOCK_PORT if named else 0
         national = description.national
         config = MockConfig(
-            port=0,
+            port=port,
             admin_token=self.options.mock_admin_token,
             accounts=(Account(national.username, national.password, national.province),),
-            sut_ipn_url=description.payment.ipn_url if description.payment else "",
-            payment_partner=description.payment.ma_doi_tac if description.payment else MockConfig.payment_partner,
-            sso_client_id=description.sso.client_id if description.sso else MockConfig.sso_client_id,
             extra={"payment": dict(MOCK_PAYMENT_TIMINGS)},
         )
-        self.mock = start_in_thread(config)
+        try:
+            self.mock = start_in_thread(config, exact_port=port != 0)
+        except UsageError as exc:
+            raise HarnessError(
+                f"the national mock cannot start: {exc} (a mock already running there? use it with "
+                f"--dvc-mock-url http://127.0.0.1:{port}, or pass --dvc-mock-port 0 for a free port)"
+            ) from None
         self._stack.callback(self.mock.stop)
         client = self._stack.enter_context(httpx.Client(base_url=self.mock.url, headers=admin_headers, timeout=30))
         self.evidence, self.faults = Evidence(client), Faults(client)

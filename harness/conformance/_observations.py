@@ -62,11 +62,21 @@ class Observer:
     def __init__(self) -> None:
         self._owner = threading.get_ident()
         self._stack: list[Observation] = []
+        self._paused = 0
 
     def _current(self) -> Observation | None:
-        if not self._stack or threading.get_ident() != self._owner:
+        if not self._stack or self._paused or threading.get_ident() != self._owner:
             return None
         return self._stack[-1]
+
+    @contextmanager
+    def unobserved(self) -> Iterator[None]:
+        """Harness work that is no test's observation (starting the run, proving the wiring)."""
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
 
     @contextmanager
     def scope(self) -> Iterator[Observation]:

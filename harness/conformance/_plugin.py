@@ -1,18 +1,26 @@
 """pytest hooks and fixtures of the conformance suites (loaded through `harness.pytest_plugin`).
 
-Options (each also an environment variable and an ini key, Locust style):
+Options (each also an environment variable and an ini key, Locust style). Every flag starts with `--dvc-`, so the
+plugin loads beside pytest-profiling (`--profile`), pytest-randomly and pytest-xdist; `--sut`, `--mock-url`,
+`--mock-admin-token` and `--expected-deviations` stay as aliases (no known plugin uses them):
 
 | option | env | ini | meaning |
 |---|---|---|---|
-| `--sut FILE` | `DVC_HARNESS_SUT` | `dvc_sut` | sut.toml; without it the bundled reference portal is the SUT |
-| `--mock-url URL` | `DVC_HARNESS_MOCK_URL` | `dvc_mock_url` | use a running mock instead of starting one |
-| `--mock-admin-token T` | `DVC_HARNESS_MOCK_ADMIN_TOKEN` | `dvc_mock_admin_token` | its admin token |
-| `--profile NAME` | `DVC_HARNESS_PROFILE` | `dvc_profile` | regulation profile (default tt22-2019) |
-| `--seed N` | `DVC_HARNESS_SEED` | `dvc_seed` | Hypothesis and data seed; printed and recorded |
-| `--expected-deviations FILE` | `DVC_HARNESS_EXPECTED_DEVIATIONS` | `dvc_expected_deviations` | known deviations |
+| `--dvc-sut FILE` | `DVC_HARNESS_SUT` | `dvc_sut` | sut.toml; without it the bundled reference portal is the SUT |
+| `--dvc-mock-url URL` | `DVC_HARNESS_MOCK_URL` | `dvc_mock_url` | use a running mock instead of starting one |
+| `--dvc-mock-port N` | `DVC_HARNESS_MOCK_PORT` | `dvc_mock_port` | its port (8787 with a sut.toml; 0 free) |
+| `--dvc-mock-admin-token T` | `DVC_HARNESS_MOCK_ADMIN_TOKEN` | `dvc_mock_admin_token` | its admin token |
+| `--dvc-profile NAME` | `DVC_HARNESS_PROFILE` | `dvc_profile` | regulation profile (default tt22-2019) |
+| `--dvc-seed N` | `DVC_HARNESS_SEED` | `dvc_seed` | Hypothesis and data seed; printed and recorded |
+| `--dvc-expected-deviations FILE` | `DVC_HARNESS_EXPECTED_DEVIATIONS` | `dvc_expected_deviations` | known deviations |
 | `--dvc-report FILE` | `DVC_HARNESS_REPORT` | `dvc_report` | per-requirement results as JSON |
 | `--dvc-evidence FILE` | `DVC_HARNESS_EVIDENCE` | `dvc_evidence` | the run's exchanges, NDJSON, redacted |
-| `--req ID` (repeatable) | | | run only the tests tagged with these requirement IDs |
+| `--dvc-skip-wiring-check` | `DVC_HARNESS_SKIP_WIRING_CHECK` | `dvc_skip_wiring_check` | no wiring proof first |
+| `--dvc-req ID` (repeatable) | | | run only the tests tagged with these requirement IDs |
+
+Before any test the run prints where the national side listens and what the SUT must be configured with,
+configures the national side from sut.toml (`POST /_admin/sut`) and proves the wiring: the SUT sends one
+DongBoHoSoMC to it, or the session stops with exit 4 naming the URL (a wiring problem is never a SUT failure).
 
 Markers: `req(*ids, partial="what stays unverified")` names the requirements a test verifies (fully, or in part
 with `partial`); `capability(name)` omits a test unless the SUT declares it; `dvc_prerequisite(name)` marks the
@@ -27,6 +35,7 @@ Nothing starts unless a test asks for a conformance fixture, so the plugin is in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from collections.abc import Callable, Generator
@@ -41,15 +50,26 @@ from harness.conformance._results import RootCause, RunResults, TestResult
 from harness.core.errors import HarnessError, UsageError
 
 _OPTIONS = (
-    # (flag, dest, env, help)
-    ("--sut", "dvc_sut", "DVC_HARNESS_SUT", "sut.toml of the SUT (default: the bundled reference portal)"),
-    ("--mock-url", "dvc_mock_url", "DVC_HARNESS_MOCK_URL", "a running national mock to use instead of starting one"),
-    ("--mock-admin-token", "dvc_mock_admin_token", "DVC_HARNESS_MOCK_ADMIN_TOKEN", "its admin token"),
-    ("--profile", "dvc_profile", "DVC_HARNESS_PROFILE", "regulation profile (default tt22-2019)"),
-    ("--seed", "dvc_seed", "DVC_HARNESS_SEED", "seed for Hypothesis and generated data (printed, recorded)"),
-    ("--expected-deviations", "dvc_expected_deviations", "DVC_HARNESS_EXPECTED_DEVIATIONS", "TOML of known deviations"),
-    ("--dvc-report", "dvc_report", "DVC_HARNESS_REPORT", "write per-requirement results as JSON to this file"),
-    ("--dvc-evidence", "dvc_evidence", "DVC_HARNESS_EVIDENCE", "export the run's exchanges (NDJSON, redacted) here"),
+    # (flags, dest, env, help): the first flag is the name, the others aliases no known plugin uses
+    (("--dvc-sut", "--sut"), "dvc_sut", "DVC_HARNESS_SUT", "sut.toml of the SUT (default: the reference portal)"),
+    (("--dvc-mock-url", "--mock-url"), "dvc_mock_url", "DVC_HARNESS_MOCK_URL", "a running national mock to use"),
+    (("--dvc-mock-port",), "dvc_mock_port", "DVC_HARNESS_MOCK_PORT", "port of the mock the run starts (0: free)"),
+    (
+        ("--dvc-mock-admin-token", "--mock-admin-token"),
+        "dvc_mock_admin_token",
+        "DVC_HARNESS_MOCK_ADMIN_TOKEN",
+        "the mock's admin token",
+    ),
+    (("--dvc-profile",), "dvc_profile", "DVC_HARNESS_PROFILE", "regulation profile (default tt22-2019)"),
+    (("--dvc-seed",), "dvc_seed", "DVC_HARNESS_SEED", "seed for Hypothesis and generated data (printed, recorded)"),
+    (
+        ("--dvc-expected-deviations", "--expected-deviations"),
+        "dvc_expected_deviations",
+        "DVC_HARNESS_EXPECTED_DEVIATIONS",
+        "TOML of known deviations",
+    ),
+    (("--dvc-report",), "dvc_report", "DVC_HARNESS_REPORT", "write per-requirement results as JSON to this file"),
+    (("--dvc-evidence",), "dvc_evidence", "DVC_HARNESS_EVIDENCE", "export the run's exchanges (NDJSON, redacted)"),
 )
 RESULTS_KEY = pytest.StashKey[RunResults]()
 ENV_KEY = pytest.StashKey[ConformanceEnvironment]()
@@ -64,16 +84,30 @@ NOTHING_OBSERVED = "nothing observed: the test judged no national exchange and t
 BLOCKED_PREFIX = "blocked by "
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from harness.conformance import _hookspecs
+
+    pluginmanager.add_hookspecs(_hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dvc-harness", "dvc-harness conformance suites")
-    for flag, dest, env, text in _OPTIONS:
-        group.addoption(flag, dest=dest, default=None, help=f"{text} [env {env}]")
-        parser.addini(dest, f"{text} (same as {flag})", default=None)
+    for flags, dest, env, text in _OPTIONS:
+        group.addoption(*flags, dest=dest, default=None, help=f"{text} [env {env}]")
+        parser.addini(dest, f"{text} (same as {flags[0]})", default=None)
     group.addoption(
-        "--req", dest="dvc_req", action="append", default=[], help="run only tests tagged with this requirement ID"
+        "--dvc-skip-wiring-check",
+        dest="dvc_skip_wiring_check",
+        action="store_true",
+        default=False,
+        help="do not prove the SUT's wiring to the national side before the tests [env DVC_HARNESS_SKIP_WIRING_CHECK]",
+    )
+    parser.addini("dvc_skip_wiring_check", "same as --dvc-skip-wiring-check", type="bool", default=False)
+    group.addoption(
+        "--dvc-req", dest="dvc_req", action="append", default=[], help="run only tests tagged with this requirement ID"
     )
     group.addoption(
-        "--reference-defect",
+        "--dvc-reference-defect",
         dest="dvc_reference_defects",
         action="append",
         default=[],
@@ -90,11 +124,8 @@ def _options(config: pytest.Config) -> ConformanceOptions:
     if OPTIONS_KEY in config.stash:
         return config.stash[OPTIONS_KEY]
     values = {dest: _option(config, dest, env) for _, dest, env, _ in _OPTIONS}
-    seed_text = values["dvc_seed"]
-    try:
-        seed = int(seed_text) if seed_text is not None else None
-    except ValueError:
-        raise pytest.UsageError(f"--seed must be an integer, got {seed_text!r}") from None
+    seed, port = _integer(values, "dvc_seed"), _integer(values, "dvc_mock_port")
+    skip_wiring = config.getoption("dvc_skip_wiring_check") or os.environ.get("DVC_HARNESS_SKIP_WIRING_CHECK", "")
     options = ConformanceOptions(
         sut_file=values["dvc_sut"],
         mock_url=values["dvc_mock_url"],
@@ -103,9 +134,22 @@ def _options(config: pytest.Config) -> ConformanceOptions:
         seed=seed,
         expected_deviations=values["dvc_expected_deviations"],
         reference_defects=frozenset(config.getoption("dvc_reference_defects") or ()),
+        mock_port=port,
+        check_wiring=not (
+            str(skip_wiring).lower() in ("1", "true", "yes") or bool(config.getini("dvc_skip_wiring_check"))
+        ),
     )
     config.stash[OPTIONS_KEY] = options
     return options
+
+
+def _integer(values: dict[str, str | None], dest: str) -> int | None:
+    text = values[dest]
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        flag = "--" + dest.replace("_", "-")
+        raise pytest.UsageError(f"{flag} must be an integer, got {text!r}") from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -210,7 +254,7 @@ def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Ite
     sut = options.sut_file or "the bundled reference portal"
     return [
         f"dvc-harness: profile {options.profile}, SUT {sut}, seed {config.stash[SEED_KEY]} "
-        f"(reproduce with --seed {config.stash[SEED_KEY]})"
+        f"(reproduce with --dvc-seed {config.stash[SEED_KEY]})"
     ]
 
 
@@ -354,11 +398,24 @@ def _environment(config: pytest.Config) -> ConformanceEnvironment:
     if ENV_KEY in config.stash:
         return config.stash[ENV_KEY]
     try:
-        env = ConformanceEnvironment.start(_options(config))
+        with OBSERVER.unobserved():
+            env = ConformanceEnvironment.start(_options(config), announce=lambda lines: _announce(config, lines))
     except HarnessError as exc:
         pytest.exit(f"dvc-harness: {exc}", returncode=exc.exit_code)
     config.stash[ENV_KEY] = env
     return env
+
+
+def _announce(config: pytest.Config, lines: list[str]) -> None:
+    """The wiring, first: on the terminal (even under -q) and to any listener (certify prints it)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None:
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            reporter.write_line("")
+            for line in lines:
+                reporter.write_line(line)
+    config.hook.pytest_dvc_wiring(config=config, lines=lines)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """pytest plugin loaded by `dvc-harness certify` in its pytest process (`-p harness.reporting._progress_plugin`):
 writes one JSON line per event to the file named by `$DVC_HARNESS_PROGRESS`, which certify reads to show progress.
 
-Events: `{"e": "collected", "n": N, "t": time}` once, then `{"e": "test", "id": nodeid, "o": outcome, "t": time}`
+Events: `{"e": "wiring", "lines": [...], "t": time}` when the national side is up (where it listens, what the SUT
+must use), `{"e": "collected", "n": N, "t": time}` once, then `{"e": "test", "id": nodeid, "o": outcome, "t": time}`
 per finished test (outcome: passed, failed, error, skipped, deviation; time: the child's `time.time()`).
 """
 
@@ -26,6 +27,9 @@ class ProgressWriter:
     def _emit(self, **event: object) -> None:
         self._stream.write(json.dumps({**event, "t": time.time()}, ensure_ascii=False) + "\n")
         self._stream.flush()
+
+    def pytest_dvc_wiring(self, config: pytest.Config, lines: list[str]) -> None:
+        self._emit(e="wiring", lines=lines)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:

@@ -33,6 +33,8 @@ class Progress(Protocol):
 
     def test_done(self, nodeid: str, outcome: str, at: float) -> None: ...
 
+    # optional: `wiring(lines: list[str])`, the national side's URLs and what the SUT must use, as soon as known
+
 
 class _EventFeed:
     """Reads the JSON lines the child appends, keeping a partly written line for the next read."""
@@ -57,6 +59,10 @@ class _EventFeed:
             self._progress.collected(int(str(event.get("n", 0))), at)
         elif event.get("e") == "test":
             self._progress.test_done(str(event.get("id", "")), str(event.get("o", "")), at)
+        elif event.get("e") == "wiring" and isinstance(lines := event.get("lines"), list):
+            announce = getattr(self._progress, "wiring", None)
+            if callable(announce):
+                announce([str(line) for line in lines])
 
 
 def run_pytest(args: Sequence[str], *, log_path: Path, progress: Progress | None = None) -> int:

@@ -58,6 +58,8 @@ class CertifyOptions:
     sign_key: str | None = None
     #: a load run's result (`LoadResult` JSON) that judges the Điều 7 requirements defined at a load level
     load_result: str | None = None
+    #: the port of the national mock the run starts (None: 8787 for a SUT named by sut.toml, else a free one)
+    mock_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def _given(options: CertifyOptions) -> list[tuple[str, str]]:
     pairs = [
         ("--sut", options.sut_file),
         ("--mock-url", options.mock_url),
+        ("--mock-port", None if options.mock_port is None else str(options.mock_port)),
         ("--expected-deviations", options.expected_deviations),
         *(("--reference-defect", defect) for defect in options.reference_defects),
     ]
@@ -144,7 +147,7 @@ def certify(options: CertifyOptions, progress: Progress | None = None) -> Certif
     with tempfile.TemporaryDirectory(prefix="dvc-certify-") as tmp:
         results_file = Path(tmp) / "results.json"
         args = [str(suites), *base_args(suites), "-q", "-p", "no:randomly", *_run_args(options, directory, seed)]
-        args += ["--profile", checked.profile, "--dvc-report", str(results_file)]
+        args += ["--dvc-profile", checked.profile, "--dvc-report", str(results_file)]
         code = run_pytest(args, log_path=directory / "pytest.log", progress=progress)
         finished = datetime.now(UTC)
         results = _read_results(code, results_file, directory, options)
@@ -181,11 +184,12 @@ def write_report(report: Report, directory: Path, key: SigningKey) -> Report:
 
 
 def _run_args(options: CertifyOptions, directory: Path, seed: int) -> list[str]:
-    args = ["--seed", str(seed), "--junitxml", str(directory / "junit.xml")]
+    args = ["--dvc-seed", str(seed), "--junitxml", str(directory / "junit.xml")]
     args += ["--dvc-evidence", str(directory / "evidence.ndjson")]
-    args += [word for rid in options.selection for word in ("--req", rid)]
-    for flag, value in _given(options):
-        args += [flag, str(Path(value).resolve()) if flag in ("--sut", "--expected-deviations") else value]
+    args += [word for rid in options.selection for word in ("--dvc-req", rid)]
+    for flag, value in _given(options):  # certify's flag → the plugin's --dvc- flag
+        given = str(Path(value).resolve()) if flag in ("--sut", "--expected-deviations") else value
+        args += ["--dvc-" + flag.removeprefix("--"), given]
     return args
 
 

@@ -59,6 +59,8 @@ class PaymentSettings:
 
     ma_doi_tac: str
     ipn_url: str
+    #: the checksum secret the platform shared with it (`MaXacThuc`); empty: the national side's own default
+    secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,9 @@ class SsoSettings:
 
     client_id: str
     redirect_uri: str
+    #: empty: the national side's own default for the client
+    client_secret: str = field(default="", repr=False)
+    post_logout_redirect_uri: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +120,14 @@ class SutDescription:
         }
         if self.payment is not None:
             document["payment"] = {"ma_doi_tac": self.payment.ma_doi_tac, "ipn_url": self.payment.ipn_url}
+            if self.payment.secret:
+                document["payment"]["secret"] = secret(self.payment.secret)
         if self.sso is not None:
             document["sso"] = {"client_id": self.sso.client_id, "redirect_uri": self.sso.redirect_uri}
+            if self.sso.client_secret:
+                document["sso"]["client_secret"] = secret(self.sso.client_secret)
+            if self.sso.post_logout_redirect_uri:
+                document["sso"]["post_logout_redirect_uri"] = self.sso.post_logout_redirect_uri
         return document
 
     @classmethod
@@ -169,8 +180,17 @@ _SECTIONS: dict[str, dict[str, _Key]] = {
         "madonvi": _Key("agency", required=True),
     },
     # required as a whole when the section is present or its capability is declared
-    "payment": {"ma_doi_tac": _Key("text", required=True), "ipn_url": _Key("url", required=True)},
-    "sso": {"client_id": _Key("text", required=True), "redirect_uri": _Key("url", required=True)},
+    "payment": {
+        "ma_doi_tac": _Key("text", required=True),
+        "ipn_url": _Key("url", required=True),
+        "secret": _Key("secret"),
+    },
+    "sso": {
+        "client_id": _Key("text", required=True),
+        "redirect_uri": _Key("url", required=True),
+        "client_secret": _Key("secret"),
+        "post_logout_redirect_uri": _Key("url"),
+    },
     "capabilities": {"declared": _Key("capabilities")},
     "timing": {"sync_delay_s": _Key("seconds")},
 }
@@ -249,9 +269,20 @@ class _Loader:
                     raise self.fail(f"[{section}] {key} is missing; set it or {env_var(section, key)}")
         base_url: str = get("sut", "base_url")
         payment = (
-            PaymentSettings(get("payment", "ma_doi_tac"), get("payment", "ipn_url")) if "payment" in sections else None
+            PaymentSettings(get("payment", "ma_doi_tac"), get("payment", "ipn_url"), get("payment", "secret") or "")
+            if "payment" in sections
+            else None
         )
-        sso = SsoSettings(get("sso", "client_id"), get("sso", "redirect_uri")) if "sso" in sections else None
+        sso = (
+            SsoSettings(
+                get("sso", "client_id"),
+                get("sso", "redirect_uri"),
+                get("sso", "client_secret") or "",
+                get("sso", "post_logout_redirect_uri") or "",
+            )
+            if "sso" in sections
+            else None
+        )
         delay = get("timing", "sync_delay_s")
         return SutDescription(
             name=get("sut", "name") or urlsplit(base_url).netloc,

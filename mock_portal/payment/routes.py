@@ -92,11 +92,11 @@ class _Check:
 
 
 def routes(channel: PaymentChannel) -> list[BaseRoute]:
-    state = channel.state
-    config = state.config
+    state = channel.state  # read state.config at each call: POST /_admin/sut may configure the partner
     ledger = channel.ledger
 
     def check(type_name: str, packet: dict[str, Any]) -> _Check:
+        config = state.config
         violations = packets.validate(type_name, packet, config.profile, config.payment_secret)
         return _Check(violations, packet, config.payment_partner)
 
@@ -144,7 +144,7 @@ def routes(channel: PaymentChannel) -> list[BaseRoute]:
         if transaction.outcome is not None:
             transaction.choice = transaction.outcome.name
             channel.start(transaction, transaction.outcome.steps, delay_s=channel.settings.auto_delay_s)
-        pay_url = f"{config.base_url}/payment/pay/{quote(reference, safe='')}"
+        pay_url = f"{state.config.base_url}/payment/pay/{quote(reference, safe='')}"
         return _json(packets.init_reply(transaction, pay_url))
 
     async def query(request: Request) -> Response:
@@ -154,7 +154,7 @@ def routes(channel: PaymentChannel) -> list[BaseRoute]:
             return _bad_input(note, problem)
         reference = _identify(note, packet)
         result = check("payment.QUERY", packet)
-        secret = config.payment_secret
+        secret = state.config.payment_secret
         if result.failed:
             judged(note, result.rules)
             return _json(packets.query_error(packet, result.code(), result.message(), secret))

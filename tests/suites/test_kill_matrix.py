@@ -27,7 +27,7 @@ def run_suites(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     report = tmp_path / "report.json"
     command = [
         sys.executable, "-m", "pytest", str(ROOT / "suites"), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-        "--dvc-report", str(report), "--seed", "20261125", "-o", "addopts=", *args,
+        "--dvc-report", str(report), "--dvc-seed", "20261125", "-o", "addopts=", *args,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -47,8 +47,8 @@ def test_the_suites_pass_against_the_reference_portal(tmp_path: Path) -> None:
 @pytest.mark.parametrize("defect_id", DEFECTS)
 def test_the_suites_kill_the_defect(defect_id: str, tmp_path: Path) -> None:
     defect = defect_catalogue()[defect_id]
-    selection = [arg for rid in defect.requirements for arg in ("--req", rid)]
-    code, report, output = run_suites(tmp_path, "--reference-defect", defect_id, *selection)
+    selection = [arg for rid in defect.requirements for arg in ("--dvc-req", rid)]
+    code, report, output = run_suites(tmp_path, "--dvc-reference-defect", defect_id, *selection)
     failed = [t for t in report["tests"] if t["state"] in ("fail", "error")]
     named = {rid for t in failed for rid in t["requirements"]}
     assert code == 1, f"the suites did not fail with defect {defect_id} on (exit {code}):\n{output}"

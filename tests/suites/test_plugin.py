@@ -55,9 +55,9 @@ def run(tmp_path: Path, *args: str, suite: str = SUITE) -> subprocess.CompletedP
 
 
 def test_results_junit_properties_and_states(tmp_path: Path) -> None:
-    done = run(tmp_path, "--junitxml", "junit.xml", "--dvc-report", "report.json", "--seed", "42")
+    done = run(tmp_path, "--junitxml", "junit.xml", "--dvc-report", "report.json", "--dvc-seed", "42")
     assert done.returncode == 1, done.stdout
-    assert "seed 42 (reproduce with --seed 42)" in done.stdout
+    assert "seed 42 (reproduce with --dvc-seed 42)" in done.stdout
     report = json.loads((tmp_path / "report.json").read_text())
     states = {t["nodeid"].rsplit("::", 1)[1]: (t["state"], t["requirements"]) for t in report["tests"]}
     assert states["test_passes"] == ("pass", ["SYNC-RETRY-NO-LOSS"])
@@ -75,9 +75,9 @@ def test_results_junit_properties_and_states(tmp_path: Path) -> None:
 
 
 def test_the_seed_reproduces_generated_data(tmp_path: Path) -> None:
-    first = run(tmp_path, "--seed", "7", "-s", "-k", "seed")
-    second = run(tmp_path, "--seed", "7", "-s", "-k", "seed")
-    third = run(tmp_path, "--seed", "8", "-s", "-k", "seed")
+    first = run(tmp_path, "--dvc-seed", "7", "-s", "-k", "seed")
+    second = run(tmp_path, "--dvc-seed", "7", "-s", "-k", "seed")
+    third = run(tmp_path, "--dvc-seed", "8", "-s", "-k", "seed")
 
     def printed(done: subprocess.CompletedProcess[str]) -> list[str]:
         return re.findall(r"SEED \d+ [0-9.]+", done.stdout)
@@ -106,7 +106,7 @@ def test_unknown_requirement_ids_stop_the_collection(tmp_path: Path) -> None:
 def test_a_malformed_sut_toml_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     sut = tmp_path / "sut.toml"
     sut.write_text('[sut]\nbase_url = "http://127.0.0.1:1"\ncontrol_token = \n')
-    done = run(tmp_path, "--sut", str(sut), "-k", "passes")
+    done = run(tmp_path, "--sut", str(sut), "--dvc-mock-port", "0", "-k", "passes")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "sut.toml" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
@@ -119,7 +119,7 @@ def test_an_unreachable_sut_is_one_clear_line_and_exit_4(tmp_path: Path) -> None
         f'[sut]\nname = "x"\nbase_url = "http://127.0.0.1:{port}"\ncontrol_token = "t"\n'
         '[national]\nusername = "demo"\npassword = "demo"\nmadonvi = "000.00.00.H56"\n'
     )
-    done = run(tmp_path, "--sut", str(sut), "-k", "passes")
+    done = run(tmp_path, "--sut", str(sut), "--dvc-mock-port", "0", "-k", "passes")
     assert done.returncode == 4, done.stdout + done.stderr
     assert f"127.0.0.1:{port}" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
@@ -159,7 +159,7 @@ def test_second_shares_the_fixture(synced, dvc_observe):
 
 
 def test_fixture_observations_are_credited_to_every_test_using_it(tmp_path: Path) -> None:
-    done = run(tmp_path, "--dvc-report", "report.json", "--seed", "3", suite=OBSERVING)
+    done = run(tmp_path, "--dvc-report", "report.json", "--dvc-seed", "3", suite=OBSERVING)
     assert done.returncode == 0, done.stdout + done.stderr
     tests = {t["nodeid"].rsplit("::", 1)[1]: t for t in json.loads((tmp_path / "report.json").read_text())["tests"]}
     first, second = tests["test_first"], tests["test_second_shares_the_fixture"]
