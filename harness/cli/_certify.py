@@ -15,11 +15,14 @@ import orjson
 from rich.console import Console
 from rich.markup import escape
 
+from harness.core.errors import HarnessError
+
 if TYPE_CHECKING:  # harness.reporting (pytest, jinja2) is imported when certify runs, not at CLI start
     from rich.progress import Progress as Bar
     from rich.progress import TaskID
 
-    from harness.reporting import CertifyResult
+    from harness.reporting import CertifyOptions, CertifyResult
+    from harness.sut._operator import Operator
 
 _OUTCOME_ORDER = ("passed", "failed", "error", "deviation", "skipped")
 _VERDICT_STYLE = {
@@ -36,8 +39,9 @@ _OVERALL_STYLE = {"pass": "bold green", "fail": "bold red", "conditional": "bold
 class ConsoleProgress:
     """A line per suite module once its tests are done; a transient progress bar above them on a terminal."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, bar: bool = True) -> None:
         self.console = console
+        self.show_bar = bar  # off in interactive mode: the tester's prompts need the terminal
         self.module: str | None = None
         self.counts: Counter[str] = Counter()
         self.module_started = 0.0
@@ -54,7 +58,7 @@ class ConsoleProgress:
         self.module_started = self.last_event = at
         if total:
             self.console.print(f"running {total} conformance test(s)")
-        if total and self.console.is_terminal:
+        if total and self.console.is_terminal and self.show_bar:
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as Bar
 
@@ -212,6 +216,16 @@ def _summary(console: Console, result: CertifyResult) -> None:
     envvar="DVC_HARNESS_LOAD_RESULT",
     help="A load run's result JSON: judges the Điều 7 requirements defined at a load level.",
 )
+@click.option(
+    "--interactive",
+    type=click.Choice(["terminal", "jsonl"]),
+    is_flag=False,
+    flag_value="terminal",
+    default=None,
+    envvar="DVC_HARNESS_INTERACTIVE",
+    help="A tester performs each step in the SUT's own screens: at this terminal, or =jsonl (steps as JSON lines on "
+    "stdout, answers on stdin). Also [control] mode = \"interactive\" in sut.toml.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report path and totals as JSON on stdout.")
 @click.option("--select", "selection", multiple=True, hidden=True, help="Run only the tests of this requirement ID.")
 @click.option(
@@ -227,6 +241,7 @@ def certify_command(
     expected_deviations: str | None,
     sign_key: str | None,
     load_result: str | None,
+    interactive: str | None,
     as_json: bool,
     selection: tuple[str, ...],
     reference_defects: tuple[str, ...],
@@ -252,13 +267,21 @@ def certify_command(
         sign_key=sign_key,
         load_result=load_result,
         mock_port=mock_port,
+        interactive=interactive,
     )
-    progress = ConsoleProgress(_console(stderr=True))
+    operator = _operator(options)
+    progress = ConsoleProgress(_console(stderr=True), bar=operator is None)
     try:
-        result = certify(options, progress)
+        result = certify(options, progress, operator)
+    except HarnessError as exc:
+        if operator is not None:
+            operator.end(exc.exit_code)
+        raise
     finally:
         progress.close()
-    if as_json:
+    if operator is not None:
+        operator.end(result.exit_code)
+    if as_json and options.interactive != "jsonl":
         document = {
             "report": str(result.report_json),
             "html": str(result.report_html),
@@ -270,5 +293,23 @@ def certify_command(
             "totals": dump(result.report.totals),
         }
         click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
-    _summary(_console(stderr=as_json), result)
+    _summary(_console(stderr=as_json or options.interactive == "jsonl"), result)
     sys.exit(result.exit_code)
+
+
+def _operator(options: CertifyOptions) -> Operator | None:
+    """The tester's front end in interactive mode (`--interactive`, or `[control] mode` of sut.toml)."""
+    mode = options.interactive
+    if mode is None and options.sut_file:
+        from harness.sut import load_sut
+
+        mode = "terminal" if load_sut(options.sut_file).interactive else None
+    if mode == "jsonl":
+        from harness.sut._operator import JsonlOperator
+
+        return JsonlOperator(sys.stdin, sys.stdout)
+    if mode == "terminal":
+        from harness.sut._operator import TerminalOperator
+
+        return TerminalOperator(_console(stderr=True))
+    return None

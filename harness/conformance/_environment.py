@@ -40,6 +40,9 @@ class ConformanceOptions:
     mock_port: int | None = None
     #: prove the wiring before any test (the SUT sends one DongBoHoSoMC to this run's national side)
     check_wiring: bool = True
+    #: interactive mode: the address of the operator relay of `certify --interactive` ("127.0.0.1:port"), or
+    #: "terminal" for a tester at this process's terminal; None: `[control] mode` of sut.toml decides
+    operator: str | None = None
 
 
 #: where a SUT named by sut.toml finds the national mock a run starts (`dvc-harness mock serve`'s default too)
@@ -82,9 +85,18 @@ class ConformanceEnvironment:
     """Started once per test session; `close()` stops what it started. `announce` receives the wiring lines
     (the national side's URLs, what the SUT must use) as soon as the national side is up."""
 
-    def __init__(self, options: ConformanceOptions, announce: Callable[[list[str]], None] | None = None) -> None:
+    def __init__(
+        self,
+        options: ConformanceOptions,
+        announce: Callable[[list[str]], None] | None = None,
+        terminal_operator: Callable[[], Any] | None = None,
+        current_requirements: Callable[[], tuple[str, ...]] = lambda: (),
+    ) -> None:
         self.options = options
         self.announce = announce
+        self.terminal_operator = terminal_operator
+        #: the requirement IDs of the running test (from the plugin): interactive steps name them
+        self.current_requirements = current_requirements
         self._stack = contextlib.ExitStack()
         self.mock: Any = None  # mock_portal.server.RunningMock when we started it
         self.portal: Any = None  # reference_portal.server.RunningPortal when we started it
@@ -96,9 +108,13 @@ class ConformanceEnvironment:
 
     @classmethod
     def start(
-        cls, options: ConformanceOptions, announce: Callable[[list[str]], None] | None = None
+        cls,
+        options: ConformanceOptions,
+        announce: Callable[[list[str]], None] | None = None,
+        terminal_operator: Callable[[], Any] | None = None,
+        current_requirements: Callable[[], tuple[str, ...]] = lambda: (),
     ) -> ConformanceEnvironment:
-        env = cls(options, announce)
+        env = cls(options, announce, terminal_operator, current_requirements)
         try:
             env._start()
         except BaseException:
@@ -117,8 +133,9 @@ class ConformanceEnvironment:
             description = _reference_description(portal_port, self.national_url)
             self._start_reference_portal(portal_port)
         self.description = description
+        self.evidence.floor = self.evidence.mark()  # a running mock keeps earlier runs' evidence: not this run's
         self._wire(description)
-        self.driver = connect(description)
+        self.driver = self._interactive_driver(description) if self.interactive else connect(description)
         with contextlib.suppress(AttributeError):
             self._stack.callback(self.driver.close)  # type: ignore[attr-defined]
         try:
@@ -135,6 +152,34 @@ class ConformanceEnvironment:
                 description=description,
                 timeout_s=min(max(2 * description.sync_delay_s, 10.0), 90.0),
             )
+
+    @property
+    def interactive(self) -> bool:
+        """A tester performs the SUT's steps (`[control] mode = "interactive"`, or certify --interactive)."""
+        return self.options.operator is not None or self.description.interactive
+
+    def _interactive_driver(self, description: SutDescription) -> SutDriver:
+        from harness.sut._interactive import InteractiveDriver
+        from harness.sut._relay import RemoteOperator
+
+        address = self.options.operator
+        if address is not None and address != "terminal":
+            operator: Any = self._stack.enter_context(RemoteOperator(address))
+        elif self.terminal_operator is not None:
+            operator = self.terminal_operator()
+        else:
+            raise UsageError("interactive mode needs an operator: run dvc-harness certify --interactive")
+        files = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="dvc-operator-files-")))
+        evidence = self.evidence
+        return InteractiveDriver(
+            operator,
+            lambda service, since: evidence.exchanges(service=service, since=since, record=False),
+            sync_delay_s=description.sync_delay_s,
+            attachments_dir=files,
+            requirement_ids=self.current_requirements,
+            national_url=f"{self.national_url}/dvcqg",
+            capabilities=description.capabilities,
+        )
 
     def _wire(self, description: SutDescription) -> None:
         """Configure the national side from the SUT's description (`POST /_admin/sut`), then announce it."""

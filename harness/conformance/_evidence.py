@@ -32,9 +32,13 @@ class ExchangeNotReceived(AssertionError):
 
 @dataclass
 class Evidence:
-    """Reads `/_admin/exchanges` of the national mock (admin bearer token)."""
+    """Reads `/_admin/exchanges` of the national mock (admin bearer token).
+
+    `floor`: the sequence number before this run's first exchange. A running mock (`--dvc-mock-url`) keeps the
+    evidence of earlier runs; queries and the export see only this run's."""
 
     client: httpx.Client
+    floor: int = 0
 
     def exchanges(
         self,
@@ -49,7 +53,7 @@ class Evidence:
         Pages through the admin API, so long runs are read whole. The rows are recorded as observed by the
         running test (`record=False` for a look that judges nothing)."""
         rows: list[Exchange] = []
-        after = since or 0
+        after = max(since or 0, self.floor)
         while True:
             params = {"service": service, "ma_ho_so": ma_ho_so, "after_seq": after or None, "limit": PAGE}
             try:
@@ -77,10 +81,13 @@ class Evidence:
         response = self.client.get("/_admin/exchanges.ndjson")
         if response.status_code != 200:
             raise HarnessError(f"the national mock's evidence export failed: HTTP {response.status_code}")
+        lines = response.content.splitlines(keepends=True)
+        if self.floor:
+            lines = [line for line in lines if line.strip() and _seq(line) > self.floor]
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(response.content)
-        return response.content.count(b"\n")
+        target.write_bytes(b"".join(lines))
+        return len(lines)
 
     def mark(self) -> int:
         """The sequence number of the newest exchange: pass it as `since` to see only what follows."""
@@ -114,6 +121,15 @@ class Evidence:
                 detail = f"{seen} {service} exchange(s) seen, none matching" if seen else ""
                 raise ExchangeNotReceived(service, ma_ho_so, timeout, detail)
             time.sleep(POLL_S)
+
+
+def _seq(line: bytes) -> int:
+    import json
+
+    try:
+        return int(json.loads(line).get("seq", 0))
+    except (ValueError, TypeError, AttributeError):
+        return 0
 
 
 def accepted(row: Exchange) -> bool:

@@ -15,6 +15,7 @@ plugin loads beside pytest-profiling (`--profile`), pytest-randomly and pytest-x
 | `--dvc-expected-deviations FILE` | `DVC_HARNESS_EXPECTED_DEVIATIONS` | `dvc_expected_deviations` | known deviations |
 | `--dvc-report FILE` | `DVC_HARNESS_REPORT` | `dvc_report` | per-requirement results as JSON |
 | `--dvc-evidence FILE` | `DVC_HARNESS_EVIDENCE` | `dvc_evidence` | the run's exchanges, NDJSON, redacted |
+| `--dvc-operator terminal` | `DVC_HARNESS_OPERATOR` | `dvc_operator` | interactive mode at this terminal (use `-s`) |
 | `--dvc-skip-wiring-check` | `DVC_HARNESS_SKIP_WIRING_CHECK` | `dvc_skip_wiring_check` | no wiring proof first |
 | `--dvc-req ID` (repeatable) | | | run only the tests tagged with these requirement IDs |
 
@@ -69,6 +70,12 @@ _OPTIONS = (
         "TOML of known deviations",
     ),
     (("--dvc-report",), "dvc_report", "DVC_HARNESS_REPORT", "write per-requirement results as JSON to this file"),
+    (
+        ("--dvc-operator",),
+        "dvc_operator",
+        "DVC_HARNESS_OPERATOR",
+        'interactive mode: "terminal" (a tester here) or the operator relay of certify --interactive (host:port)',
+    ),
     (("--dvc-evidence",), "dvc_evidence", "DVC_HARNESS_EVIDENCE", "export the run's exchanges (NDJSON, redacted)"),
 )
 RESULTS_KEY = pytest.StashKey[RunResults]()
@@ -76,6 +83,8 @@ ENV_KEY = pytest.StashKey[ConformanceEnvironment]()
 SEED_KEY = pytest.StashKey[int]()
 OPTIONS_KEY = pytest.StashKey[ConformanceOptions]()
 CALL_OBSERVED_KEY = pytest.StashKey[Observation]()
+#: the requirement IDs of the test being set up or run (interactive steps name them)
+CURRENT_REQUIREMENTS_KEY = pytest.StashKey[tuple[str, ...]]()
 #: prerequisite name → the failed prerequisite test's root cause (per session)
 FAILED_PREREQUISITES_KEY = pytest.StashKey[dict[str, RootCause]]()
 #: the last set-up's observation of each fixture definition (by id), credited to the tests that use it
@@ -135,6 +144,7 @@ def _options(config: pytest.Config) -> ConformanceOptions:
         expected_deviations=values["dvc_expected_deviations"],
         reference_defects=frozenset(config.getoption("dvc_reference_defects") or ()),
         mock_port=port,
+        operator=values["dvc_operator"],
         check_wiring=not (
             str(skip_wiring).lower() in ("1", "true", "yes") or bool(config.getini("dvc_skip_wiring_check"))
         ),
@@ -158,6 +168,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "dvc_run_wide: runs after every other test (checks the whole run's evidence)")
     config.addinivalue_line("markers", "dvc_prerequisite(name): this test establishes a prerequisite; runs first")
     config.addinivalue_line("markers", "dvc_needs(*names): blocked, not run, when one of these prerequisites failed")
+    config.addinivalue_line(
+        "markers", "dvc_control_api(why): needs a control-API hook no tester can play: omitted in interactive mode"
+    )
     install_http_recording()
 
 
@@ -264,6 +277,8 @@ def _state(report: pytest.TestReport, item: pytest.Item) -> str:
     if report.skipped:
         if f"Skipped: {BLOCKED_PREFIX}" in str(report.longrepr):
             return "blocked"
+        if f"Skipped: {OMITTED_BY_OPERATOR}" in str(report.longrepr):
+            return "omit"
         marker = item.get_closest_marker("capability")
         return "omit" if marker is not None and "not declared" in str(report.longrepr) else "skip"
     if report.failed:
@@ -316,6 +331,7 @@ def pytest_runtest_makereport(
     if results is None or not requirements:
         return report
     observed = _observed(item) if report.when == "call" else Observation()
+    _operator_outcome(item, call, report)
     if report.when == "call" and report.passed and not hasattr(report, "wasxfail") and observed.empty:
         # a verdict says only what was observed: a pass on nothing is no pass
         report.outcome = "skipped"
@@ -325,6 +341,25 @@ def pytest_runtest_makereport(
         if report.failed:
             _note_prerequisite_failure(item, report, requirements)
     return report
+
+
+OMITTED_BY_OPERATOR = "omitted by the operator"
+
+
+def _operator_outcome(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """Interactive mode: a step the operator cannot do omits the test, with the operator's reason; an operator
+    who is gone (stdin closed) or who breaks the protocol stops the session (what was judged so far stays)."""
+    from harness.sut._steps import OperatorGone, OperatorProtocolError, StepCannot
+
+    if call.excinfo is None or not report.failed:
+        return
+    error = call.excinfo.value
+    if isinstance(error, StepCannot):
+        report.outcome = "skipped"
+        reason = f"Skipped: {OMITTED_BY_OPERATOR} at {error.step.id}: {error.reason}"
+        report.longrepr = (str(item.path), item.location[1] or 0, reason)
+    elif isinstance(error, OperatorGone | OperatorProtocolError):
+        item.session.shouldstop = f"dvc-harness: the operator: {error}"
 
 
 def _message(report: pytest.TestReport) -> str:
@@ -399,7 +434,12 @@ def _environment(config: pytest.Config) -> ConformanceEnvironment:
         return config.stash[ENV_KEY]
     try:
         with OBSERVER.unobserved():
-            env = ConformanceEnvironment.start(_options(config), announce=lambda lines: _announce(config, lines))
+            env = ConformanceEnvironment.start(
+                _options(config),
+                announce=lambda lines: _announce(config, lines),
+                terminal_operator=lambda: _TerminalOperator(config),
+                current_requirements=lambda: config.stash.get(CURRENT_REQUIREMENTS_KEY, ()),
+            )
     except HarnessError as exc:
         pytest.exit(f"dvc-harness: {exc}", returncode=exc.exit_code)
     config.stash[ENV_KEY] = env
@@ -416,6 +456,33 @@ def _announce(config: pytest.Config, lines: list[str]) -> None:
             for line in lines:
                 reporter.write_line(line)
     config.hook.pytest_dvc_wiring(config=config, lines=lines)
+
+
+class _TerminalOperator:
+    """A tester at the terminal of this pytest process: output capture is suspended while a step is shown."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        from rich.console import Console
+
+        from harness.sut._operator import TerminalOperator
+
+        self._config = config
+        self._operator = TerminalOperator(Console(highlight=False))
+
+    def _uncaptured(self) -> Any:
+        capture = self._config.pluginmanager.get_plugin("capturemanager")
+        return capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext()
+
+    def ask(self, step: Any) -> Any:
+        with self._uncaptured():
+            return self._operator.ask(step)
+
+    def result(self, step_id: str, outcome: Any) -> None:
+        with self._uncaptured():
+            self._operator.result(step_id, outcome)
+
+    def end(self, exit_code: int) -> None:
+        self._operator.end(exit_code)
 
 
 @pytest.fixture(scope="session")
@@ -482,6 +549,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Block a test whose prerequisite failed, and omit one whose capability the SUT does not declare, before
     any fixture (module-scoped flows included) runs against it. Only tests with the capability marker start the
     environment here."""
+    item.config.stash[CURRENT_REQUIREMENTS_KEY] = tuple(_requirement_ids(item))
     failed = item.config.stash.get(FAILED_PREREQUISITES_KEY, {})
     for needs in item.iter_markers("dvc_needs"):
         for name in map(str, needs.args):
@@ -489,6 +557,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             if cause is not None:
                 root = cause.requirements[0] if cause.requirements else name
                 pytest.skip(f"{BLOCKED_PREFIX}{root}: prerequisite {name!r} failed ({cause.nodeid})")
+    control_only = item.get_closest_marker("dvc_control_api")
+    if control_only is not None and _environment(item.config).interactive:
+        why = str(control_only.args[0]) if control_only.args else "a control-API hook"
+        pytest.skip(f"{OMITTED_BY_OPERATOR}: needs {why}, which no tester can play (interactive mode)")
     marker = item.get_closest_marker("capability")
     if marker is None:
         return

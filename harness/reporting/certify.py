@@ -8,6 +8,7 @@ mock unreachable, or pytest itself failed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import secrets
@@ -38,6 +39,8 @@ from harness.reporting._suites import base_args, suites_dir
 from harness.reporting.model import Report, Signing
 from harness.reporting.verdicts import LoadJudgement, RunContext, build_report
 from harness.signing import SigningKey, ephemeral_key, load_signing_key, sign_directory
+from harness.sut._operator import Operator
+from harness.sut._relay import OperatorRelay
 
 DEFAULT_ROOT = Path("reports")
 
@@ -60,6 +63,8 @@ class CertifyOptions:
     load_result: str | None = None
     #: the port of the national mock the run starts (None: 8787 for a SUT named by sut.toml, else a free one)
     mock_port: int | None = None
+    #: interactive mode's front end: "terminal" or "jsonl" (a tester performs each step); None: `[control] mode`
+    interactive: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,15 +136,43 @@ def preflight(options: CertifyOptions, run_id: str) -> Prepared:
         load, load_result = judge_load(options.load_result, checked.catalogue.profile(checked.profile))
     if options.mock_url:
         check_mock(options.mock_url)
-    if checked.sut is not None:
-        check_sut(checked.sut)
+    if checked.sut is not None and not (options.interactive or checked.sut.interactive):
+        check_sut(checked.sut)  # interactive: no control API to ask; the first step proves the SUT is there
     return Prepared(checked, directory, key, bool(options.sign_key), load, load_result)
 
 
-def certify(options: CertifyOptions, progress: Progress | None = None) -> CertifyResult:
+def interactive_mode(options: CertifyOptions, checked: Checked) -> str | None:
+    """The front end of a run a tester plays: `--interactive[=jsonl]`, else "terminal" for `[control] mode =
+    "interactive"`, else None (the control API)."""
+    if options.interactive:
+        return options.interactive
+    return "terminal" if checked.sut is not None and checked.sut.interactive else None
+
+
+def certify(
+    options: CertifyOptions, progress: Progress | None = None, operator: Operator | None = None
+) -> CertifyResult:
+    """One certification run. In interactive mode `operator` is the tester's front end (terminal or JSON lines),
+    reached by the suites' process through a loopback relay."""
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     prepared = preflight(options, run_id)
+    if interactive_mode(options, prepared.checked) is not None and operator is None:
+        raise UsageError("interactive mode needs an operator front end (dvc-harness certify --interactive)")
+    with contextlib.ExitStack() as stack:
+        relay = stack.enter_context(OperatorRelay(operator)) if operator is not None else None  # started
+        return _run(options, progress, prepared, started, run_id, relay)
+    raise AssertionError("unreachable")  # pragma: no cover - the with block returns or raises
+
+
+def _run(
+    options: CertifyOptions,
+    progress: Progress | None,
+    prepared: Prepared,
+    started: datetime,
+    run_id: str,
+    relay: OperatorRelay | None,
+) -> CertifyResult:
     checked, directory = prepared.checked, prepared.directory
     suites = suites_dir()
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
@@ -148,8 +181,12 @@ def certify(options: CertifyOptions, progress: Progress | None = None) -> Certif
         results_file = Path(tmp) / "results.json"
         args = [str(suites), *base_args(suites), "-q", "-p", "no:randomly", *_run_args(options, directory, seed)]
         args += ["--dvc-profile", checked.profile, "--dvc-report", str(results_file)]
+        if relay is not None:
+            args += ["--dvc-operator", relay.address]
         code = run_pytest(args, log_path=directory / "pytest.log", progress=progress)
         finished = datetime.now(UTC)
+        if relay is not None and relay.error is not None:
+            _stopped_by_operator(relay.error, results_file, directory)
         results = _read_results(code, results_file, directory, options)
     context = RunContext(
         run_id=run_id,
@@ -181,6 +218,13 @@ def write_report(report: Report, directory: Path, key: SigningKey) -> Report:
     (directory / "report.json").write_text(report.dumps(), encoding="utf-8")
     sign_directory(directory, key)
     return report
+
+
+def _stopped_by_operator(error: Exception, results_file: Path, directory: Path) -> None:
+    """The operator left or broke the protocol mid-run: one line, exit 2; what was judged so far stays in the
+    suites' results (pytest.log, junit.xml, evidence.ndjson in the report directory)."""
+    kept = f"; what was judged so far: {directory}" if results_file.is_file() else ""
+    raise UsageError(f"interactive run stopped: {error}{kept}")
 
 
 def _run_args(options: CertifyOptions, directory: Path, seed: int) -> list[str]:

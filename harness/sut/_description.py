@@ -90,11 +90,18 @@ class SutDescription:
     sync_delay_s: float = DEFAULT_SYNC_DELAY_S
     #: `module:factory` of a Python `SutDriver` to use instead of the HTTP control API (see `connect`)
     driver: str | None = None
+    #: `api` (the control API or `driver`) or `interactive` (a human tester performs every step, `[control] mode`)
+    control_mode: str = "api"
     #: where the description came from (a path, or `<mapping>`), for messages
     source: str = field(default="<mapping>", compare=False)
 
     def declares(self, capability: str) -> bool:
         return capability in self.capabilities
+
+    @property
+    def interactive(self) -> bool:
+        """No control API: a human tester plays each step in the SUT's own screens (docs/sut.md)."""
+        return self.control_mode == "interactive"
 
     def as_dict(self, *, redact: bool = True) -> dict[str, Any]:
         """The description in `sut.toml`'s shape, secrets replaced by `***` unless `redact=False` (for reports)."""
@@ -118,6 +125,8 @@ class SutDescription:
             "capabilities": {"declared": sorted(self.capabilities)},
             "timing": {"sync_delay_s": self.sync_delay_s},
         }
+        if self.interactive:
+            document["control"] = {"mode": self.control_mode}
         if self.payment is not None:
             document["payment"] = {"ma_doi_tac": self.payment.ma_doi_tac, "ipn_url": self.payment.ipn_url}
             if self.payment.secret:
@@ -193,6 +202,7 @@ _SECTIONS: dict[str, dict[str, _Key]] = {
     },
     "capabilities": {"declared": _Key("capabilities")},
     "timing": {"sync_delay_s": _Key("seconds")},
+    "control": {"mode": _Key("mode")},
 }
 
 
@@ -263,8 +273,15 @@ class _Loader:
                     raise self.fail(f"capability {section} is declared but section [{section}] is missing")
                 continue
             for key, spec in keys.items():
-                if (section, key) == ("sut", "control_token") and ("sut", "driver") in self.values:
+                if (section, key) == ("sut", "control_token") and (
+                    ("sut", "driver") in self.values or get("control", "mode") == "interactive"
+                ):
                     continue
+                if (section, key) == ("sut", "control_token") and (section, key) not in self.values:
+                    raise self.fail(
+                        f"[sut] control_token is missing; set it (or {env_var(section, key)}) for the control API, "
+                        'or [control] mode = "interactive" when a tester performs the steps by hand'
+                    )
                 if spec.required and (section, key) not in self.values:
                     raise self.fail(f"[{section}] {key} is missing; set it or {env_var(section, key)}")
         base_url: str = get("sut", "base_url")
@@ -297,6 +314,7 @@ class _Loader:
             capabilities=declared,
             sync_delay_s=DEFAULT_SYNC_DELAY_S if delay is None else delay,
             driver=get("sut", "driver"),
+            control_mode=get("control", "mode") or "api",
             source=self.source,
         )
 
@@ -387,6 +405,13 @@ def _driver(raw: Any, where: str, from_env: bool) -> str:
     return value
 
 
+def _mode(raw: Any, where: str, from_env: bool) -> str:
+    value = _text(raw, where, from_env).strip()
+    if value not in ("api", "interactive"):
+        raise SutConfigError(f'{where} must be "api" (the control API) or "interactive" (a tester), got {value!r}')
+    return value
+
+
 def _agency(raw: Any, where: str, from_env: bool) -> str:
     value = _text(raw, where, from_env)
     if not _agency_pattern().match(value):
@@ -427,6 +452,7 @@ _CONVERTERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "url": _url,
     "agency": _agency,
     "driver": _driver,
+    "mode": _mode,
     "seconds": _seconds,
     "capabilities": _capabilities,
 }

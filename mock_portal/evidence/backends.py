@@ -134,13 +134,16 @@ class PostgresBackend:
 
 
 def open_backend(url: str) -> Backend:
+    """`sqlite:///path`, `sqlite:///:memory:` (or `memory`, PRODUCT.md's spelling), `postgresql://...`."""
+    if url == "memory":
+        url = "sqlite:///:memory:"
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         return SQLiteBackend(path or ":memory:")
     if parsed.scheme in ("postgresql", "postgres"):
         return PostgresBackend(url)
-    raise UsageError(f"unsupported evidence store {url!r}: use sqlite:///path, sqlite:///:memory: or postgresql://...")
+    raise UsageError(f"unsupported evidence store {url!r}: use sqlite:///path, memory or postgresql://...")
 
 
 def to_row(exchange: Exchange) -> Row:

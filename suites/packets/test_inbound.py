@@ -34,7 +34,10 @@ from harness.conformance import ConformanceEnvironment
 from suites._support import applicant
 from suites.portal._http import control_client, public_client
 
-pytestmark = pytest.mark.capability("inbound")
+pytestmark = [
+    pytest.mark.capability("inbound"),
+    pytest.mark.dvc_control_api("GET /_control/inbound (what the SUT stored of each push)"),
+]
 
 NPS = "/o/rest/v2/nps"
 #: packet type → the endpoint DVCQG pushes it to

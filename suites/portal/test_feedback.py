@@ -32,7 +32,10 @@ from suites._support import PATHS, PROCEDURE, applicant, drive
 from suites.portal._http import control_client, poll, public_client
 
 #: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
-pytestmark = pytest.mark.dvc_needs("dossier-sync")
+pytestmark = [
+    pytest.mark.dvc_needs("dossier-sync"),
+    pytest.mark.dvc_control_api("POST /_control/ratings and /_control/statistics/sync (ratings of a known level)"),
+]
 
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no daylight saving
 Exchange = dict[str, Any]  # one row of the national side's evidence

@@ -108,6 +108,29 @@ def test_a_python_driver_replaces_the_control_token(tmp_path: Path) -> None:
     assert SutDescription.from_mapping(sut.as_dict(redact=False), env={}) == sut
 
 
+def test_interactive_mode_needs_no_control_token(tmp_path: Path) -> None:
+    text = MINIMAL.replace('control_token = "t0ken"\n', "") + '[control]\nmode = "interactive"\n'
+    sut = load_sut(write(tmp_path, text), env={})
+    assert sut.interactive and sut.control_token == ""
+    assert SutDescription.from_mapping(sut.as_dict(redact=False), env={}) == sut
+    assert not load_sut(write(tmp_path, MINIMAL), env={}).interactive
+
+
+def test_the_wiring_keys_are_read_and_redacted(tmp_path: Path) -> None:
+    text = MINIMAL + (
+        '[payment]\nma_doi_tac = "ACME"\nipn_url = "https://s.example.vn/ipn"\nsecret = "pay-s3cret"\n'
+        '[sso]\nclient_id = "acme"\nredirect_uri = "https://s.example.vn/cb"\nclient_secret = "sso-s3cret"\n'
+        'post_logout_redirect_uri = "https://s.example.vn/bye"\n'
+    )
+    sut = load_sut(write(tmp_path, text), env={})
+    assert sut.payment is not None and sut.payment.secret == "pay-s3cret"
+    assert sut.sso is not None and sut.sso.client_secret == "sso-s3cret"
+    assert sut.sso.post_logout_redirect_uri == "https://s.example.vn/bye"
+    shown = sut.as_dict()
+    assert shown["payment"]["secret"] == "***" and shown["sso"]["client_secret"] == "***"
+    assert "s3cret" not in repr(sut)
+
+
 BAD_DOCUMENTS = {
     "syntax": (MINIMAL.replace('username = "acme"', "username = acme"), "is not valid TOML", "line 6"),
     "unknown key": (MINIMAL.replace("base_url", "bse_url"), "unknown key [sut] bse_url", "did you mean base_url"),
@@ -140,6 +163,12 @@ BAD_DOCUMENTS = {
     "incomplete section": (MINIMAL + "[payment]\nma_doi_tac = 'X'\n", "[payment] ipn_url is missing", "IPN_URL"),
     "empty section": (MINIMAL + "[sso]\n", "[sso] client_id is missing", "DVC_SUT_SSO_CLIENT_ID"),
     "bad driver": (MINIMAL.replace('control_token = "t0ken"', 'driver = "acme.driver"'), "[sut] driver", "module:"),
+    "no control API, no interactive mode": (
+        MINIMAL.replace('control_token = "t0ken"\n', ""),
+        "[sut] control_token is missing",
+        'mode = "interactive"',
+    ),
+    "bad control mode": (MINIMAL + "[control]\nmode = 'manual'\n", "[control] mode", '"interactive"'),
 }
 
 

@@ -1,0 +1,215 @@
+"""`dvc-harness certify --interactive=jsonl`: a scripted operator plays every step through the reference portal's
+officer and public endpoints (never the control API) and the run reaches the control-API run's verdicts; bad
+operator input ends the run with exit 2 and one line, never a traceback or a hang."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from mock_portal.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SELECTED = "TT01-D16-LOOKUP-ANONYMOUS"  # a counter dossier, received, then looked up by anyone
+OFFICER = ("canbo", "canbo")
+
+
+@dataclass
+class Staging:
+    mock_url: str
+    portal_url: str
+    folder: Path
+
+    def sut(self, name: str, *, interactive: bool) -> Path:
+        control = '[control]\nmode = "interactive"\n' if interactive else ""
+        token = "" if interactive else 'control_token = "demo-control"\n'
+        path = self.folder / name
+        path.write_text(
+            f'[sut]\nname = "Staging"\nbase_url = "{self.portal_url}"\n{token}'
+            '[national]\nusername = "demo"\npassword = "demo"\nmadonvi = "000.00.00.H56"\n'
+            '[capabilities]\ndeclared = ["public_lookup"]\n[timing]\nsync_delay_s = 10\n' + control,
+            encoding="utf-8",
+        )
+        return path
+
+
+def _wait_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up")
+
+
+@pytest.fixture(scope="module")
+def staging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staging]:
+    folder = tmp_path_factory.mktemp("staging")
+    mock_port, portal_port = free_port(), free_port()
+    mock_url, portal_url = f"http://127.0.0.1:{mock_port}", f"http://127.0.0.1:{portal_port}"
+    harness = [sys.executable, "-m", "harness"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    servers = [
+        subprocess.Popen([*harness, "mock", "serve", "--port", str(mock_port), "--store", "memory"], cwd=folder),
+        subprocess.Popen(
+            [*harness, "sut", "serve", "--port", str(portal_port), "--national-url", mock_url, "--db", "p.sqlite"],
+            cwd=folder,
+            env=env,
+        ),
+    ]
+    try:
+        _wait_up(mock_url + "/_admin/health")
+        _wait_up(portal_url + "/")
+        yield Staging(mock_url, portal_url, folder)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def certify(staging: Staging, sut: Path, out: str, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "harness", "certify", "--sut", str(sut), "--mock-url", staging.mock_url,
+        "--select", SELECTED, "--seed", "7", "--out", str(staging.folder / out), *extra,
+    ]  # fmt: skip
+
+
+@dataclass
+class ScriptedOperator:
+    """Reads the harness's JSON lines and performs each step as a person would, through the portal's officer API
+    (counter intake and the one-stop actions, HTTP Basic officer login)."""
+
+    portal_url: str
+    answer: Callable[[dict[str, Any]], dict[str, Any] | str | None] | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    end: dict[str, Any] | None = None
+
+    def perform(self, step: dict[str, Any]) -> dict[str, Any]:
+        data = step["data"]
+        with httpx.Client(base_url=self.portal_url, auth=OFFICER, timeout=30) as officer:
+            if "ThaoTac" in data:
+                body = {"action": data["ThaoTac"]}
+                body.update({k: v for k, v in (("reason", data.get("LyDo")), ("amount", data.get("SoTien"))) if v})
+                answer = officer.post(f"/api/officer/dossiers/{data['MaHoSo']}/actions", json=body)
+            else:
+                files = [
+                    {"TenTepDinhKem": Path(p).name, "content_base64": base64.b64encode(Path(p).read_bytes()).decode()}
+                    for p in data.get("TepDinhKem", [])
+                ]
+                keys = ("MaTTHC", "KenhThucHien", "ChuHoSo", "LoaiDoiTuong", "SoDinhDanh", "SoDienThoai", "Email")
+                body = {key: data[key] for key in (*keys, "TrichYeuHoSo") if key in data} | {"files": files}
+                answer = officer.post("/api/officer/dossiers", json=body)
+        assert answer.status_code in (200, 201), answer.text
+        return {"id": step["id"], "status": "done", "note": f"HTTP {answer.status_code}"}
+
+    def play(self, out: IO[str], into: IO[str]) -> None:
+        for line in out:
+            message = json.loads(line)
+            if message["type"] == "step":
+                self.steps.append(message)
+                reply = self.answer(message) if self.answer is not None else None
+                if reply is None:
+                    reply = self.perform(message)
+                if reply == "close":
+                    into.close()
+                    continue
+                into.write((reply if isinstance(reply, str) else json.dumps(reply)) + "\n")
+                into.flush()
+            elif message["type"] == "result":
+                self.results.append(message)
+            elif message["type"] == "end":
+                self.end = message
+
+
+def run_with(operator: ScriptedOperator, command: list[str]) -> tuple[int, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    errors: list[str] = []
+    stderr = process.stderr
+    reader = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
+    reader.start()
+    with contextlib.suppress(BrokenPipeError, ValueError):  # the harness stopped reading: its exit code says why
+        operator.play(process.stdout, process.stdin)
+    code = process.wait(timeout=300)
+    reader.join(timeout=10)
+    return code, "".join(errors)
+
+
+def verdicts(directory: Path) -> dict[str, str]:
+    report = json.loads((directory / "report.json").read_text(encoding="utf-8"))
+    return {r["id"]: r["verdict"] for a in report["articles"] for r in a["requirements"]}
+
+
+def test_a_scripted_operator_reaches_the_control_api_runs_verdicts(staging: Staging) -> None:
+    api = subprocess.run(
+        certify(staging, staging.sut("api.toml", interactive=False), "api"),
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert api.returncode == 0, api.stderr[-3000:]
+    operator = ScriptedOperator(staging.portal_url)
+    code, errors = run_with(operator, certify(staging, staging.sut("tester.toml", interactive=True), "tester",
+                                              "--interactive=jsonl"))  # fmt: skip
+    assert code == 0, errors[-3000:]
+    assert operator.end == {"type": "end", "exit_code": 0}
+    by_hand, by_api = verdicts(staging.folder / "tester"), verdicts(staging.folder / "api")
+    assert by_hand[SELECTED] == by_api[SELECTED] and by_api[SELECTED] in ("pass", "partial")
+    assert by_hand == by_api
+    # the wiring check's counter dossier, then the test's dossier and its receipt: each a step with its data
+    assert [s["data"].get("ThaoTac", "create") for s in operator.steps] == ["create", "create", "receive"]
+    assert SELECTED in operator.steps[1]["requirement_ids"]
+    assert all(s["text_vi"] and s["text_en"] for s in operator.steps)
+    assert [r.get("outcome") for r in operator.results] == ["observed"] * 3
+
+
+def test_a_step_the_operator_cannot_do_omits_its_requirements_with_the_reason(staging: Staging) -> None:
+    def cannot_after_wiring(step: dict[str, Any]) -> dict[str, Any] | None:
+        if step["id"] == "step-1":
+            return None  # perform the wiring check's dossier
+        return {"id": step["id"], "status": "cannot", "note": "Không có quyền tiếp nhận tại quầy"}
+
+    operator = ScriptedOperator(staging.portal_url, cannot_after_wiring)
+    code, errors = run_with(
+        operator, certify(staging, staging.sut("tester.toml", interactive=True), "cannot", "--interactive=jsonl")
+    )
+    assert code == 0, errors[-3000:]
+    report = json.loads((staging.folder / "cannot" / "report.json").read_text(encoding="utf-8"))
+    selected = next(r for a in report["articles"] for r in a["requirements"] if r["id"] == SELECTED)
+    assert selected["verdict"] == "omitted" and "Không có quyền tiếp nhận tại quầy" in selected["note"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        ("this is not json", "not JSON"),
+        ('{"id": "step-99", "status": "done"}', "step-1"),
+        ("close", "closed"),
+    ],
+)
+def test_bad_operator_input_ends_the_run_with_exit_2_and_one_line(staging: Staging, reply: str, message: str) -> None:
+    operator = ScriptedOperator(staging.portal_url, lambda step: reply)
+    out = f"bad-{abs(hash(reply))}"
+    code, errors = run_with(
+        operator, certify(staging, staging.sut("tester.toml", interactive=True), out, "--interactive=jsonl")
+    )
+    assert code == 2, errors[-3000:]
+    assert message in errors and "Traceback" not in errors
+    assert len([line for line in errors.splitlines() if line.startswith("dvc-harness:")]) == 1
