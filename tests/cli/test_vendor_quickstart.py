@@ -71,6 +71,7 @@ def wait_until_up(url: str) -> None:
     raise AssertionError(f"{url} did not come up")
 
 
+@pytest.mark.slow  # two full runs (about 2 minutes): .ci/run runs it after the README's test command
 def test_the_vendor_quickstart_runs_verbatim(
     tmp_path: Path, ports: dict[str, str], background: list[subprocess.Popen[str]]
 ) -> None:

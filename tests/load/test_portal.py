@@ -75,7 +75,7 @@ def test_the_scenarios_run_with_the_locust_command_line(reference: ConformanceEn
     assert done.returncode == 0, done.stderr[-3000:]  # Locust exits 1 when any request failed
     stats = {entry["name"]: entry for entry in json.loads(done.stdout)}
     assert stats["/api/lookup/[MaHoSo]"]["num_requests"] > 0
-    assert sum(e["num_requests"] for e in stats.values()) > 4
+    assert sum(e["num_requests"] for e in stats.values()) >= 4  # every user ran (how many more: machine speed)
     assert sum(e["num_failures"] for e in stats.values()) == 0
 
 

@@ -48,7 +48,9 @@ def test_the_suites_pass_against_the_reference_portal(tmp_path: Path) -> None:
 def test_the_suites_kill_the_defect(defect_id: str, tmp_path: Path) -> None:
     defect = defect_catalogue()[defect_id]
     selection = [arg for rid in defect.requirements for arg in ("--dvc-req", rid)]
-    code, report, output = run_suites(tmp_path, "--dvc-reference-defect", defect_id, *selection)
+    # -x: every selected test names an expected requirement, so the first failure is the kill (a defect that
+    # stops sync would otherwise make each selected test wait out its timeout)
+    code, report, output = run_suites(tmp_path, "-x", "--dvc-reference-defect", defect_id, *selection)
     failed = [t for t in report["tests"] if t["state"] in ("fail", "error")]
     named = {rid for t in failed for rid in t["requirements"]}
     assert code == 1, f"the suites did not fail with defect {defect_id} on (exit {code}):\n{output}"
