@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import httpx
 import pytest
 
 from mock_portal.server import free_port
+from tests.cli._servers import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 SELECTED = "TT01-D16-LOOKUP-ANONYMOUS"  # a counter dossier, received, then looked up by anyone
@@ -46,17 +46,6 @@ class Staging:
         return path
 
 
-def _wait_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not come up")
-
-
 @pytest.fixture(scope="module")
 def staging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staging]:
     folder = tmp_path_factory.mktemp("staging")
@@ -73,8 +62,8 @@ def staging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staging]:
         ),
     ]
     try:
-        _wait_up(mock_url + "/_admin/health")
-        _wait_up(portal_url + "/")
+        wait_until_up(mock_url + "/_admin/health")
+        wait_until_up(portal_url + "/")
         yield Staging(mock_url, portal_url, folder)
     finally:
         for server in servers:

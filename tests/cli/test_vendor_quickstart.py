@@ -9,14 +9,13 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from mock_portal.server import free_port
+from tests.cli._servers import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "vendor-quickstart.md"
@@ -58,17 +57,6 @@ def background() -> Iterator[list[subprocess.Popen[str]]]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not come up")
 
 
 @pytest.mark.slow  # two full runs (about 2 minutes): .ci/run runs it after the README's test command
