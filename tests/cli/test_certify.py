@@ -202,6 +202,25 @@ def test_a_conformance_failure_exits_3_and_the_report_shows_the_failing_test(tmp
     assert "break FMT-DATETIME" in page and failed.failing_tests[0].nodeid in page
 
 
+def test_refused_dossier_packets_block_the_dependents_and_lead_with_the_root_cause(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    chosen = select("TT01-D17-PUSH-STATUS", "SYNC-STATUS-EVERY-CHANGE", "SYNC-PROGRESS-AFTER-DOSSIER")
+    result = certify(tmp_path, "--out", str(out), "--seed", SEED, "--reference-defect", "dates-iso", *chosen)
+    assert result.returncode == 3, result.stdout + result.stderr
+    report = Report.from_json(json.loads((out / "report.json").read_text(encoding="utf-8")))
+    (cause,) = report.root_causes
+    assert cause.requirement == "TT01-D17-PUSH-STATUS" and "FMT-DATETIME" in cause.message
+    verdicts = {r.id: r for r in report.requirements}
+    for blocked in ("SYNC-STATUS-EVERY-CHANGE", "SYNC-PROGRESS-AFTER-DOSSIER"):
+        assert verdicts[blocked].verdict is Verdict.BLOCKED and verdicts[blocked].blocked_by == cause.requirement
+        assert blocked in cause.blocked
+    assert report.verdict.overall.value == "fail" and report.verdict.label_vi == "KHÔNG ĐẠT"
+    console = result.stdout
+    assert console.index("Root causes") < console.index("TT01-D17-PUSH-STATUS") < console.index("verdict ")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.index("Nguyên nhân gốc") < page.index('id="SYNC-STATUS-EVERY-CHANGE"')
+
+
 def test_an_expected_deviation_keeps_the_run_green(tmp_path: Path) -> None:
     deviations = tmp_path / "deviations.toml"
     deviations.write_text('[[deviation]]\nrequirement = "FMT-DATETIME"\nreason = "ticket DVC-1"\n', encoding="utf-8")
