@@ -66,6 +66,16 @@ def reference() -> Iterator[ConformanceEnvironment]:
         env.close()
 
 
+#: the request names of loadtests/portal.py
+SCENARIO_ENDPOINTS = {
+    "/api/lookup/[MaHoSo]",
+    "/api/procedures",
+    "/api/procedures/[MaTTHC]",
+    "/_control/dossiers",
+    "/_control/dossiers/[MaHoSo]/actions",
+}
+
+
 def test_the_scenarios_run_with_the_locust_command_line(reference: ConformanceEnvironment) -> None:
     command = [
         sys.executable, "-m", "locust", "-f", "loadtests/portal.py", "--host", reference.description.base_url,
@@ -74,8 +84,10 @@ def test_the_scenarios_run_with_the_locust_command_line(reference: ConformanceEn
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-3000:]  # Locust exits 1 when any request failed
     stats = {entry["name"]: entry for entry in json.loads(done.stdout)}
-    assert stats["/api/lookup/[MaHoSo]"]["num_requests"] > 0
-    assert sum(e["num_requests"] for e in stats.values()) >= 4  # every user ran (how many more: machine speed)
+    # which random tasks ran in 2 s depends on the machine's speed: that requests were made, of the scenarios'
+    # endpoints, without a failure, does not
+    assert sum(e["num_requests"] for e in stats.values()) > 0
+    assert set(stats) <= SCENARIO_ENDPOINTS, set(stats) - SCENARIO_ENDPOINTS
     assert sum(e["num_failures"] for e in stats.values()) == 0
 
 
