@@ -1,4 +1,4 @@
-"""Mock configuration: defaults (the demo credentials of PRODUCT.md), a TOML file, environment variables.
+"""Mock configuration: defaults (the documented demo credentials, README), a TOML file, environment variables.
 
 Precedence: explicit arguments (CLI flags) > environment (`DVC_MOCK_*`) > `--config mock.toml` > defaults.
 """

@@ -1,4 +1,4 @@
-"""Reference portal configuration: defaults (the demo credentials of PRODUCT.md), a TOML file, environment.
+"""Reference portal configuration: defaults (the documented demo credentials), a TOML file, environment.
 
 Precedence: explicit arguments (CLI flags) > environment (`DVC_SUT_*`) > `--config portal.toml` > defaults.
 """

@@ -1,4 +1,4 @@
-"""`dvc-harness validate` as PRODUCT.md specifies it: detection, JSON and XML, --json, exit codes."""
+"""`dvc-harness validate` as the README specifies it: detection, JSON and XML, --json, exit codes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exceptions that map onto the CLI exit codes of PRODUCT.md."""
+"""Exceptions that map onto the CLI exit codes (README: 0 ok, 1 invalid packet, 2 usage, 3 conformance, 4 internal)."""
 
 from __future__ import annotations
 

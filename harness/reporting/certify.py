@@ -2,7 +2,7 @@
 junit.xml, evidence.ndjson, pytest.log and `exchanges/<seq>.json` (each exchange a verdict rests on) in one
 directory (`reports/<run-id>/` by default), signed as a whole: manifest.json and manifest.jws.
 
-Exit codes (PRODUCT.md): 0 no SHALL requirement failed; 2 configuration; 3 conformance failures; 4 the SUT or
+Exit codes (docs/certify.md): 0 no SHALL requirement failed; 2 configuration; 3 conformance failures; 4 the SUT or
 mock unreachable, or pytest itself failed.
 """
 

@@ -1,4 +1,4 @@
-"""Exceptions of the SUT layer, on the exit-code hierarchy of `harness.core.errors` (PRODUCT.md).
+"""Exceptions of the SUT layer, on the exit-code hierarchy of `harness.core.errors` (the CLI's exit codes).
 
 - `SutConfigError` (exit 2): `sut.toml` or its environment overrides are unusable.
 - `SutError` (exit 4) and its subclasses: talking to the SUT's control API failed. `SutUnauthorized` is the

@@ -1,4 +1,4 @@
-"""HTTP surface of the DVCQG channel (PRODUCT.md "Mock portal HTTP surface"; dvcqg-interfaces §2, §6).
+"""HTTP surface of the DVCQG channel (README "Mock national portal"; dvcqg-interfaces §2, §6).
 
 Every answer is the national envelope {error_code, message[, result | session]}. Refusals are HTTP 200
 with error_code != 0, as the real portal answers (clients test error_code, not the status); only a wrong

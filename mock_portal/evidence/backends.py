@@ -134,7 +134,7 @@ class PostgresBackend:
 
 
 def open_backend(url: str) -> Backend:
-    """`sqlite:///path`, `sqlite:///:memory:` (or `memory`, PRODUCT.md's spelling), `postgresql://...`."""
+    """`sqlite:///path`, `sqlite:///:memory:` (or `memory`, as the CLI documents it), `postgresql://...`."""
     if url == "memory":
         url = "sqlite:///:memory:"
     parsed = urlparse(url)

@@ -1,4 +1,4 @@
-"""The SSO endpoints (PRODUCT.md "Mock portal HTTP surface"): discovery, authorize, token, userinfo,
+"""The SSO endpoints (README "Mock national portal"): discovery, authorize, token, userinfo,
 introspect, revoke, logout, JWKS; plus the two VNeID links that VNeID-backed userinfo points to.
 
 Authorize errors: an unknown client or an unregistered redirect_uri gets an error page (never a

@@ -1,5 +1,5 @@
 """`dvc-harness certify`: real runs against the bundled reference portal (narrowed with the hidden `--select`),
-the exit codes of PRODUCT.md for bad input, and the verdict rules of the report model."""
+the documented exit codes for bad input, and the verdict rules of the report model."""
 
 from __future__ import annotations
 

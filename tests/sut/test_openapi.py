@@ -1,4 +1,4 @@
-"""schemas/control/openapi.yaml: valid OpenAPI 3.1, the operations of PRODUCT.md, examples that validate,
+"""schemas/control/openapi.yaml: valid OpenAPI 3.1, the documented operations, examples that validate,
 and the driver's parsers agree with it."""
 
 from __future__ import annotations
