@@ -3,17 +3,17 @@ through its admin API, and waiting for a message the SUT must send (a missed mes
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
 from harness.conformance._observations import OBSERVER
 from harness.core.errors import HarnessError
+from harness.core.exchanges import Exchange, accepted, items, request_body
 
-Exchange = dict[str, Any]
 POLL_S = 0.1
 PAGE = 5000
 
@@ -124,31 +124,10 @@ class Evidence:
 
 
 def _seq(line: bytes) -> int:
-    import json
-
     try:
         return int(json.loads(line).get("seq", 0))
     except (ValueError, TypeError, AttributeError):
         return 0
 
 
-def accepted(row: Exchange) -> bool:
-    """The national side took the message: HTTP 200 and error_code 0 (or MaLoi "00" for payments)."""
-    body = (row.get("response") or {}).get("body")
-    if row.get("status") != 200 or not isinstance(body, dict):
-        return False
-    return body.get("error_code") == 0 or body.get("MaLoi") == "00"
-
-
-def request_body(row: Exchange) -> Any:
-    return (row.get("request") or {}).get("body")
-
-
-def items(row: Exchange) -> Iterator[dict[str, Any]]:
-    """The `data[]` items of a DVCQG request (one object for the object forms)."""
-    body = request_body(row)
-    data = body.get("data") if isinstance(body, dict) else body
-    if isinstance(data, dict):
-        yield data
-    elif isinstance(data, list):
-        yield from (item for item in data if isinstance(item, dict))
+__all__ = ["Evidence", "Exchange", "ExchangeNotReceived", "accepted", "items", "request_body"]

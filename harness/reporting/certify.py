@@ -8,7 +8,6 @@ mock unreachable, or pytest itself failed.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 import secrets
@@ -159,10 +158,10 @@ def certify(
     prepared = preflight(options, run_id)
     if interactive_mode(options, prepared.checked) is not None and operator is None:
         raise UsageError("interactive mode needs an operator front end (dvc-harness certify --interactive)")
-    with contextlib.ExitStack() as stack:
-        relay = stack.enter_context(OperatorRelay(operator)) if operator is not None else None  # started
+    if operator is None:
+        return _run(options, progress, prepared, started, run_id, None)
+    with OperatorRelay(operator) as relay:  # started: the suites' process connects to it
         return _run(options, progress, prepared, started, run_id, relay)
-    raise AssertionError("unreachable")  # pragma: no cover - the with block returns or raises
 
 
 def _run(

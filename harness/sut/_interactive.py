@@ -28,6 +28,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness.core.exchanges import accepted, items
 from harness.sut._errors import SutError, SutRequestRejected
 from harness.sut._models import (
     Action,
@@ -147,7 +148,7 @@ class InteractiveDriver:
         since = self._perform(step, (DOSSIER_SYNC,))
 
         def created(row: Row) -> tuple[str, str] | None:
-            found = [item for item in _items(row) if _code(item) and _has_id(item, request.id_number)]
+            found = [item for item in items(row) if _code(item) and _has_id(item, request.id_number)]
             named = [item for item in found if _same_name(item.get("ChuHoSo"), request.applicant)]
             if not found:
                 return None
@@ -185,7 +186,7 @@ class InteractiveDriver:
 
         def changed(row: Row) -> str | None:
             key = "TrangThaiHoSo" if row.get("service") == DOSSIER_SYNC else "TrangThai"
-            mine = [item for item in _items(row) if _code(item) == ma_ho_so]
+            mine = [item for item in items(row) if _code(item) == ma_ho_so]
             status = _status(mine[-1].get(key)) if mine else None  # the newest step of a batch
             return status if status is not None and status != before else None
 
@@ -207,7 +208,7 @@ class InteractiveDriver:
     def view(self, ma_ho_so: str) -> DossierView:
         """The dossier as the SUT told DVCQG: its synced statuses in order (repeats collapsed) as the history."""
         rows = self._journal.rows(DOSSIER_SYNC)
-        synced = [(row, item) for row in rows for item in _items(row) if _code(item) == ma_ho_so]
+        synced = [(row, item) for row in rows for item in items(row) if _code(item) == ma_ho_so]
         if not synced:
             raise ExchangeNotObserved(
                 f"no {DOSSIER_SYNC} for dossier {ma_ho_so} has reached the national side: in interactive mode a "
@@ -216,10 +217,10 @@ class InteractiveDriver:
                 step_id="view",
                 waited_s=0.0,
             )
-        progress = [item for row in self._journal.rows(PROGRESS) for item in _items(row) if _code(item) == ma_ho_so]
+        progress = [item for row in self._journal.rows(PROGRESS) for item in items(row) if _code(item) == ma_ho_so]
         history = tuple(self._history(ma_ho_so, synced, progress))
         last_row, last_item = synced[-1]
-        acknowledged = sum(1 for row, _ in synced if _accepted(row))
+        acknowledged = sum(1 for row, _ in synced if accepted(row))
         raw = {
             "MaHoSo": ma_ho_so,
             "TrangThaiHoSo": history[-1].status if history else "",
@@ -330,7 +331,7 @@ class InteractiveDriver:
         statuses = [
             _status(item.get("TrangThaiHoSo"))
             for row in self._journal.rows(DOSSIER_SYNC)
-            for item in _items(row)
+            for item in items(row)
             if _code(item) == code
         ]
         return next((status for status in reversed(statuses) if status), None)
@@ -368,7 +369,7 @@ class InteractiveDriver:
             )
 
 
-# --- reading the rows (harness.sut imports only harness.core: these mirror harness.conformance's helpers) ------
+# --- reading the rows (harness.core.exchanges reads items and acceptance) -----------------------------------
 
 
 def _seq(row: Row) -> int:
@@ -381,21 +382,8 @@ def _body(part: Any) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _items(row: Row) -> list[dict[str, Any]]:
-    """The `data[]` items of a DVCQG request (one object for the object forms)."""
-    data = _body(row.get("request")).get("data")
-    if isinstance(data, dict):
-        return [data]
-    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
-
-
-def _accepted(row: Row) -> bool:
-    body = _body(row.get("response"))
-    return row.get("status") == 200 and body.get("error_code") in (0, "0")
-
-
 def _refusal(row: Row) -> str | None:
-    if _accepted(row):
+    if accepted(row):
         return None
     if row.get("error"):
         return str(row["error"])
