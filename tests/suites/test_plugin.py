@@ -206,3 +206,21 @@ def test_a_failed_prerequisite_blocks_its_dependents_and_runs_first(tmp_path: Pa
         ("wired", ["TT01-D17-PUSH-STATUS"])
     ]
     assert "nothing arrived" in report["root_causes"][0]["message"]
+
+
+def test_the_plugin_loads_beside_pytest_profiling_and_its_options_have_env_vars(tmp_path: Path) -> None:
+    """pytest-profiling (in the test extra, loaded by its entry point) owns --profile; the plugin's options are
+    --dvc-*, each also an environment variable."""
+    loaded = run(tmp_path, "--help")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "--profile-svg" in loaded.stdout and "--dvc-profile" in loaded.stdout
+    assert "conflicting option" not in loaded.stderr
+    env_seed = subprocess.run(
+        [sys.executable, "-m", "pytest", str(tmp_path / "mysuite"), "-p", "no:cacheprovider",
+         "-o", "addopts=", "-s", "-k", "seed"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT), "DVC_HARNESS_SEED": "7"}, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    flagged = run(tmp_path, "--dvc-seed", "7", "-s", "-k", "seed")
+    seeds = [re.findall(r"SEED \d+ [0-9.]+", done.stdout) for done in (env_seed, flagged)]
+    assert seeds[0] and seeds[0] == seeds[1], (env_seed.stdout[-2000:], flagged.stdout[-2000:])
