@@ -1,4 +1,5 @@
-"""Admin API (bearer admin token): health, evidence query and NDJSON export, faults, reset, KPI."""
+"""Admin API (bearer admin token): health, evidence query and NDJSON export, faults, reset, KPI, SUT wiring,
+SSO test accounts."""
 
 from __future__ import annotations
 
@@ -120,6 +121,24 @@ def routes(state: MockState) -> list[BaseRoute]:
         except UsageError as exc:
             return _Json({"error": "bad_request", "message": str(exc)}, 400)
 
+    async def sso_accounts(request: Request) -> Response:
+        """Register an SSO test account for an applicant (interactive mode), or list the registered ones."""
+        from mock_portal.sso.accounts import AccountError, account_view
+
+        if not authorised(request):
+            return denied()
+        sso = state.channels.get("sso")
+        if sso is None:
+            return _Json({"error": "not_found", "message": "this mock runs without its SSO channel"}, 404)
+        if request.method == "GET":
+            return _Json([account_view(user) for user in sso.accounts.users()])
+        ok, body = parsed_json(request.scope["state"])
+        try:
+            status, user = sso.accounts.register(body if ok else None)
+        except AccountError as exc:
+            return _Json(exc.body(), exc.status)
+        return _Json(account_view(user), status)
+
     async def kpi(request: Request) -> Response:
         if not authorised(request):
             return denied()
@@ -152,4 +171,5 @@ def routes(state: MockState) -> list[BaseRoute]:
         Route("/_admin/reset", reset, methods=["POST"]),
         Route("/_admin/kpi", kpi, methods=["GET"]),
         Route("/_admin/sut", sut, methods=["GET", "POST"]),
+        Route("/_admin/sso/accounts", sso_accounts, methods=["GET", "POST"]),
     ]

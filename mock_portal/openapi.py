@@ -246,6 +246,7 @@ def build(base_url: str) -> dict[str, Any]:
         for m in ("get", "post", "delete")
     }
     paths["/_admin/sut"] = _sut_wiring()
+    paths["/_admin/sso/accounts"] = _sso_accounts()
     components = dict(component(name) for name in sorted(catalogue.types))
     return {
         "openapi": "3.1.0",
@@ -304,5 +305,78 @@ def _sut_wiring() -> dict[str, Any]:
             "security": security,
             "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
             "responses": {**_plain("the wiring after the change"), "400": {"description": "malformed body"}},
+        },
+    }
+
+
+def _sso_accounts() -> dict[str, Any]:
+    """`/_admin/sso/accounts`: SSO test accounts registered at run time (mock_portal/sso/accounts.py)."""
+    text = {"type": "string"}
+    body = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["HoVaTen"],
+        "properties": {
+            "LoaiTaiKhoan": {
+                "type": "string",
+                "enum": ["1", "2", "3"],
+                "default": "1",
+                "description": "1 citizen (needs SoDinhDanh), 2 enterprise, 3 organisation (need MaSoThue)",
+            },
+            "HoVaTen": {"type": "string", "minLength": 1, "maxLength": 200},
+            "SoDinhDanh": {"type": "string", "pattern": "^[0-9]{12}$", "description": "CCCD, citizens only"},
+            "MaSoThue": {
+                "type": "string",
+                "pattern": "^[0-9]{10}(-?[0-9]{3})?$",
+                "description": "tax code, enterprises and organisations only (13 digits are answered as 10-3)",
+            },
+            "SoDienThoai": {"type": "string", "description": "0 or +84 then 9-10 digits; spaces, dots, dashes ignored"},
+            "ThuDienTu": {"type": "string", "maxLength": 254, "description": "e-mail address"},
+            "DiaChi": {"type": "string", "maxLength": 500},
+            "TechID": {"type": "string", "maxLength": 100, "description": "default: uuid5 of the identifier"},
+        },
+    }
+    account = {
+        "type": "object",
+        "required": ["sub", "TechID", "LoaiTaiKhoan", "HoVaTen", "SoDinhDanh", "MaSoThue", "login_hint"],
+        "properties": {
+            **{name: text for name in ("sub", "TechID", "LoaiTaiKhoan", "HoVaTen", "SoDinhDanh", "MaSoThue")},
+            "login_hint": {
+                "type": "string",
+                "description": "the CCCD (citizens) or tax code: login_hint= or the account chooser's user=",
+            },
+        },
+    }
+    error = {"type": "object", "required": ["error", "message"], "properties": {"error": text, "message": text}}
+
+    def answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {"description": description, "content": {JSON: {"schema": schema}}}
+
+    security: list[dict[str, list[str]]] = [{"admin": []}]
+    refused = {
+        "401": answer("no or wrong admin token", error),
+        "404": answer("the mock runs without its SSO channel", error),
+    }
+    return {
+        "get": {
+            "summary": "The SSO test accounts registered at run time (not the seeded ones), in registration order",
+            "security": security,
+            "responses": {"200": answer("the registered accounts", {"type": "array", "items": account}), **refused},
+        },
+        "post": {
+            "summary": "Register an SSO test account for an applicant, so a tester can sign in as them",
+            "description": "sub and TechID derive from the identifier (uuid5): re-registering gives the same values. "
+            "The same identifier under the same HoVaTen answers 200 with the account already there (a seeded one "
+            "too); under another name, LoaiTaiKhoan or TechID it is 409. Registered accounts survive "
+            "POST /_admin/reset (like the signing key) and are bounded (10,000: then 409 registry_full).",
+            "security": security,
+            "requestBody": {"required": True, "content": {JSON: {"schema": body}}},
+            "responses": {
+                "201": answer("registered", account),
+                "200": answer("already registered (or seeded) under this name", account),
+                "409": answer("the identifier or TechID belongs to another account, or the registry is full", error),
+                "422": answer("not a JSON object, an unknown key, a wrong type or shape", error),
+                **refused,
+            },
         },
     }

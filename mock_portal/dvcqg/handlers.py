@@ -116,17 +116,28 @@ def lay_dvc(call: Call) -> dict[str, Any]:
 
 
 def tra_cuu_tech_id(call: Call) -> dict[str, Any]:
-    """The TechID of the SSO test account with this CCCD or tax code, so SSO and DVCQG agree; any other
-    number gets a stable TechID of its own."""
+    """The TechID of the SSO test account (seeded, or registered by the harness) with this CCCD or tax code,
+    so SSO and DVCQG agree; any other number gets a stable TechID of its own."""
     number = text(call.body["mstorcmnd"])
-    try:
-        from mock_portal.sso.users import find_user
-    except ImportError:  # the SSO channel is optional
-        user = None
-    else:
-        user = find_user(number)
-    tech_id = user.tech_id if user is not None else call.channel.catalogue.tech_id(number)
+    tech_id = _sso_tech_id(call, number) or call.channel.catalogue.tech_id(number)
     return ok("Tra cứu thành công", [{"TECHNICALID": tech_id}])
+
+
+def _sso_tech_id(call: Call, number: str) -> str | None:
+    """The TechID of the SSO channel's account for `number` (registered accounts too), or of a seeded one when
+    this mock runs without that channel; None when neither knows it. The SSO channel is optional."""
+    sso = call.channel.state.channels.get("sso")
+    find = getattr(sso, "find_user", None)
+    if callable(find):
+        user = find(number)
+    else:
+        try:
+            from mock_portal.sso.users import find_user
+        except ImportError:
+            return None
+        user = find_user(number)
+    tech_id = getattr(user, "tech_id", None)
+    return tech_id if isinstance(tech_id, str) else None
 
 
 def hoi_dap_gui_tu_dvcqg(call: Call) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """HTML pages of the identity provider: the test-account chooser, error pages, the logged-out page.
 
 The chooser is a form that posts the authorization request back (hidden fields, re-validated on POST)
-with the chosen account's `sub` in `user`. Every value is escaped.
+with the chosen account's `sub` in `user`. It lists the seeded accounts, then those the harness registered
+(`POST /_admin/sso/accounts`, tagged), so a tester finds the applicant they were asked to act as. Every value
+is escaped.
 """
 
 from __future__ import annotations
@@ -31,15 +33,23 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status, headers=_HEADERS)
 
 
-def login_page(action: str, request_params: dict[str, str], users: Iterable[TestUser], client_id: str) -> HTMLResponse:
+def login_page(
+    action: str,
+    request_params: dict[str, str],
+    users: Iterable[TestUser],
+    client_id: str,
+    registered: Iterable[TestUser] = (),
+) -> HTMLResponse:
     hidden = "".join(
         f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
         for name, value in request_params.items()
         if name not in ("user", "login_hint")
     )
     rows = []
-    for user in users:
+    listed = [(user, False) for user in users] + [(user, True) for user in registered]
+    for user, was_registered in listed:
         badge = ' <span class="tag">VNeID</span>' if user.vneid else ""
+        badge += ' <span class="tag">registered</span>' if was_registered else ""
         rows.append(
             "<tr>"
             f"<td>{escape(user.full_name)}{badge}</td>"

@@ -34,7 +34,7 @@ from mock_portal.sso.protocol import (
     with_query,
 )
 from mock_portal.sso.tokens import ACCESS, ACR, REFRESH, Session, SsoState
-from mock_portal.sso.users import TestUser, find_user, test_users
+from mock_portal.sso.users import TestUser, test_users
 
 PREFIX = "/sso"
 AUTHORIZE = f"{PREFIX}/oauth2/authorize"
@@ -166,7 +166,9 @@ class Endpoints:
             session = self._login(request, wanted, params)
             if session is None:
                 verdict(request, None)
-                return pages.login_page(AUTHORIZE, params, test_users(), client.client_id)
+                return pages.login_page(
+                    AUTHORIZE, params, test_users(), client.client_id, registered=self.sso.accounts.users()
+                )
             code = self.sso.issue_code(
                 client,
                 redirect_uri,
@@ -190,10 +192,13 @@ class Endpoints:
         chosen = params.get("user", "") if request.method == "POST" else ""
         hint = chosen or params.get("login_hint", "")
         if hint:
-            user: TestUser | None = find_user(hint)
+            user: TestUser | None = self.sso.find_user(hint)
             if user is None:
                 what = "the chosen account" if chosen else f"login_hint {hint!r}"
-                raise invalid_request(f"{what} matches no test account (give its sub, TechID, SoDinhDanh or MaSoThue)")
+                raise invalid_request(
+                    f"{what} matches no test account, seeded or registered (give its sub, TechID, SoDinhDanh or "
+                    "MaSoThue)"
+                )
             return self.sso.login(user)
         session = None if "login" in wanted.prompt else self.sso.active_session(request.cookies.get(SESSION_COOKIE))
         if session is not None and wanted.max_age is not None and self.sso.now() - session.auth_time > wanted.max_age:

@@ -18,11 +18,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_portal.sso.accounts import AccountRegistry
 from mock_portal.sso.clients import Client, SsoSettings
 from mock_portal.sso.keys import InvalidJwt, SigningKeys
 from mock_portal.sso.protocol import OAuthError, invalid_grant
 from mock_portal.sso.tampering import TokenTampering
-from mock_portal.sso.users import TestUser
+from mock_portal.sso.users import TestUser, find_user, test_users
 from mock_portal.state import MockState
 
 ACR = "LoA1"
@@ -113,14 +114,27 @@ class SsoState:
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     tampering: TokenTampering = field(default_factory=TokenTampering)
+    #: accounts the harness registered (`POST /_admin/sso/accounts`), beside the seeded ones
+    accounts: AccountRegistry = field(default_factory=AccountRegistry)
     _issued: int = 0
 
     def reset(self) -> None:
-        """Forget every session, code, token and armed test variant (the signing key and the accounts stay)."""
+        """Forget every session, code, token and armed test variant.
+
+        The signing key and the registered accounts stay: a relying party keeps the keys it fetched, and a
+        tester keeps signing in with the account the harness registered for them, across a test's reset."""
         self.sessions.clear()
         self.codes.clear()
         self.tokens.clear()
         self.tampering.reset()
+
+    def users(self) -> list[TestUser]:
+        """Every account one can sign in with: the seeded ones, then the registered ones."""
+        return [*test_users(), *self.accounts.users()]
+
+    def find_user(self, hint: str) -> TestUser | None:
+        """The account a login hint names (sub, TechID, SoDinhDanh or tax code), seeded or registered."""
+        return find_user(hint) or self.accounts.find(hint)
 
     @property
     def issuer(self) -> str:
