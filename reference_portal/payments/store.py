@@ -108,6 +108,13 @@ class PaymentStore:
         found = self._select("ma_tham_chieu = ?", (reference,))
         return found[0] if found else None
 
+    def of_dossier(self, ma_ho_so: str) -> list[Payment]:
+        """Every payment of a dossier, newest first (what its owner sees)."""
+        rows = self._db.query(
+            f"SELECT {_COLUMNS} FROM payment WHERE ma_ho_so = ? ORDER BY created_at DESC, rowid DESC", (ma_ho_so,)
+        )
+        return [Payment.from_row(r) for r in rows]
+
     def paid(self, ma_ho_so: str, fee_round: int) -> bool:
         row = self._db.one(
             "SELECT 1 FROM payment WHERE ma_ho_so = ? AND fee_round = ? AND state = ?", (ma_ho_so, fee_round, PAID)
