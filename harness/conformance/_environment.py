@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from harness.conformance._accounts import sso_account
 from harness.conformance._evidence import Evidence
 from harness.conformance._faults import Faults
 from harness.conformance._wiring import national_wiring, prove_wiring, wiring_lines
@@ -179,6 +180,7 @@ class ConformanceEnvironment:
             requirement_ids=self.current_requirements,
             national_url=f"{self.national_url}/dvcqg",
             capabilities=description.capabilities,
+            accounts=lambda request: sso_account(evidence.client, request),
         )
 
     def _wire(self, description: SutDescription) -> None:

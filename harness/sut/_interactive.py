@@ -47,12 +47,16 @@ from harness.sut._steps import Step, StepCannot, action_step, create_dossier_ste
 Row = dict[str, Any]
 #: (service or None for all, since: the exclusive sequence number or None) → the rows, oldest first
 Exchanges = Callable[[str | None, int | None], list[Row]]
+#: the applicant → the national SSO test account to sign in with (its login hint), created when needed
+Accounts = Callable[[DossierRequest], str | None]
 T = TypeVar("T")
 
 DOSSIER_SYNC = "DongBoHoSoMC"
 PROGRESS = "CapNhatTienDoHoSoMC"
 PAYMENT_INIT = "INIT"
+ONLINE = "2"  # KenhThucHien: the applicant submits on the portal, signed in through the national SSO
 MIN_WAIT_S = 60.0
+MIN_GRACE_S = 5.0  # how long a view waits for the step log of an action that already changed the status
 POLL_S = 0.2
 VERSION = "interactive"
 _ID_FIELDS = ("SoGiayToChuHoSo", "SoDinhDanh", "SoCMND")
@@ -103,7 +107,8 @@ class InteractiveDriver:
     """`SutDriver` whose operations a person performs in the SUT's UI, observed through the national evidence.
 
     `exchanges(service, since)` reads the national mock's exchanges (rows as `/_admin/exchanges` gives them);
-    `wait_s` bounds each wait after "done" (default `max(sync_delay_s, 60)`), polled every `poll_s`;
+    `wait_s` bounds each wait after "done" (default `max(sync_delay_s, 60)`), polled every `poll_s`; a view waits up
+    to `grace_s` (`max(sync_delay_s, 5)`, at most `wait_s`) for the step log of an action already observed;
     `requirement_ids()` names the requirements of the running test for each step; `national_url` (the DVCQG
     endpoint the SUT should sync to) is named when an exchange does not arrive.
     """
@@ -120,10 +125,12 @@ class InteractiveDriver:
         poll_s: float = POLL_S,
         national_url: str | None = None,
         capabilities: Iterable[str] = (),
+        accounts: Accounts | None = None,
     ) -> None:
         self.operator = operator
         self.attachments_dir = attachments_dir
         self.wait_s = wait_s if wait_s is not None else max(sync_delay_s, MIN_WAIT_S)
+        self.grace_s = min(self.wait_s, max(sync_delay_s, MIN_GRACE_S))
         self.poll_s = poll_s
         self.national_url = national_url
         self.capabilities = tuple(capabilities)
@@ -132,6 +139,9 @@ class InteractiveDriver:
         self._steps = 0
         self._status: dict[str, str] = {}  # MaHoSo → the last status observed after a step
         self._changes: dict[str, list[tuple[str, str]]] = {}  # MaHoSo → (status, action) in order
+        self._accounts = accounts
+        self._applicants: dict[str, DossierRequest] = {}  # MaHoSo → what the harness asked to submit
+        self._acted_at: dict[str, float] = {}  # MaHoSo → when its last step's status was observed
 
     def __repr__(self) -> str:
         return f"InteractiveDriver(wait_s={self.wait_s:g})"
@@ -142,8 +152,13 @@ class InteractiveDriver:
         return Health(ok=True, version=VERSION, capabilities=self.capabilities)
 
     def create_dossier(self, request: DossierRequest) -> DossierRef:
+        account = self._account(request) if request.channel == ONLINE else None
         step = create_dossier_step(
-            request, self._next_id(), attachments_dir=self.attachments_dir, requirement_ids=self._requirement_ids()
+            request,
+            self._next_id(),
+            attachments_dir=self.attachments_dir,
+            requirement_ids=self._requirement_ids(),
+            account=account,
         )
         since = self._perform(step, (DOSSIER_SYNC,))
 
@@ -165,6 +180,8 @@ class InteractiveDriver:
         )
         self._status[code] = status
         self._changes[code] = [(status, "create")]
+        self._acted_at[code] = time.monotonic()
+        self._applicants[code] = request
         self._observed(step, row, code, status)
         return DossierRef(code, status)
 
@@ -202,22 +219,30 @@ class InteractiveDriver:
         )
         self._status[ma_ho_so] = status
         self._changes.setdefault(ma_ho_so, []).append((status, action))
+        self._acted_at[ma_ho_so] = time.monotonic()
         self._observed(step, row, ma_ho_so, status)
         return DossierRef(ma_ho_so, status)
 
     def view(self, ma_ho_so: str) -> DossierView:
-        """The dossier as the SUT told DVCQG: its synced statuses in order (repeats collapsed) as the history."""
-        rows = self._journal.rows(DOSSIER_SYNC)
-        synced = [(row, item) for row in rows for item in items(row) if _code(item) == ma_ho_so]
+        """The dossier as the SUT told DVCQG: its synced statuses in order (repeats collapsed) as the history.
+        A dossier nothing was synced for yet (one the SUT just took outside a step, e.g. on its own portal) is
+        waited for, up to `wait_s`, as a tester would wait for it to appear."""
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            rows = self._journal.rows(DOSSIER_SYNC)
+            synced = [(row, item) for row in rows for item in items(row) if _code(item) == ma_ho_so]
+            if synced or time.monotonic() >= deadline:
+                break
+            time.sleep(self.poll_s)
         if not synced:
             raise ExchangeNotObserved(
-                f"no {DOSSIER_SYNC} for dossier {ma_ho_so} has reached the national side: in interactive mode a "
-                "dossier's view is what the SUT synced to DVCQG",
+                f"no {DOSSIER_SYNC} for dossier {ma_ho_so} reached the national side within {self.wait_s:g} s: in "
+                "interactive mode a dossier's view is what the SUT synced to DVCQG",
                 service=DOSSIER_SYNC,
                 step_id="view",
-                waited_s=0.0,
+                waited_s=self.wait_s,
             )
-        progress = [item for row in self._journal.rows(PROGRESS) for item in items(row) if _code(item) == ma_ho_so]
+        progress = self._logged_steps(ma_ho_so)
         history = tuple(self._history(ma_ho_so, synced, progress))
         last_row, last_item = synced[-1]
         acknowledged = sum(1 for row, _ in synced if accepted(row))
@@ -236,7 +261,9 @@ class InteractiveDriver:
         )
 
     def start_payment(self, ma_ho_so: str, amount: int | None = None) -> PaymentRef:
-        step = payment_step(ma_ho_so, amount, self._next_id(), requirement_ids=self._requirement_ids())
+        applicant = self._applicants.get(ma_ho_so)
+        account = self._account(applicant) if applicant is not None else None
+        step = payment_step(ma_ho_so, amount, self._next_id(), requirement_ids=self._requirement_ids(), account=account)
         since = self._perform(step, (PAYMENT_INIT,))
 
         def started(row: Row) -> Row | None:
@@ -289,6 +316,10 @@ class InteractiveDriver:
         self._steps += 1
         return f"step-{self._steps}"
 
+    def _account(self, request: DossierRequest) -> str | None:
+        """The SSO test account the tester signs in with to act as this applicant (None: no account service)."""
+        return self._accounts(request) if self._accounts is not None else None
+
     def _perform(self, step: Step, services: tuple[str, ...]) -> int:
         """Ask the operator; the highest `seq` of `services` seen before asking (what follows is the step's)."""
         since = self._journal.mark(services)
@@ -326,6 +357,20 @@ class InteractiveDriver:
     def _observed(self, step: Step, row: Row, code: str, status: str) -> None:
         outcome = {"outcome": "observed", "service": row.get("service"), "seq": _seq(row)}
         self.operator.result(step.id, {**outcome, "MaHoSo": code, "TrangThaiHoSo": status})
+
+    def _logged_steps(self, code: str) -> list[Row]:
+        """The dossier's CapNhatTienDoHoSoMC steps. A SUT that logs its steps (it sent one in this run) sends a
+        status change's step beside its DongBoHoSoMC, in another request that may arrive a moment later: wait
+        for the step of each step-driven change (intake included) up to `grace_s` after it was observed, as a tester
+        would."""
+        wanted = {status for status, _ in self._changes.get(code, [])}
+        deadline = self._acted_at.get(code, 0.0) + self.grace_s
+        while True:
+            steps = [item for row in self._journal.rows(PROGRESS) for item in items(row) if _code(item) == code]
+            missing = wanted - {_status(item.get("TrangThai")) for item in steps}
+            if not missing or time.monotonic() >= deadline or not self._journal.rows(PROGRESS):
+                return steps
+            time.sleep(self.poll_s)
 
     def _latest_status(self, code: str) -> str | None:
         statuses = [

@@ -89,6 +89,10 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "LyDo": ("Lý do (nhập đúng nguyên văn)", "Reason (type it exactly)"),
         "SoTien": ("Số tiền (đồng)", "Amount (VND)"),
         "NguoiXuLy": ("Cán bộ xử lý", "Officer"),
+        "TaiKhoanDVCQG": (
+            "Tài khoản thử nghiệm Cổng DVCQG để đăng nhập (số định danh / mã số thuế)",
+            "National SSO test account to sign in with (ID number / tax code)",
+        ),
     }
 )
 
@@ -202,10 +206,17 @@ class StepCannot(Exception):
 
 
 def create_dossier_step(
-    request: DossierRequest, step_id: str, *, attachments_dir: Path, requirement_ids: tuple[str, ...] = ()
+    request: DossierRequest,
+    step_id: str,
+    *,
+    attachments_dir: Path,
+    requirement_ids: tuple[str, ...] = (),
+    account: str | None = None,
 ) -> Step:
     """Submit a test dossier. The files are written to `attachments_dir/<step_id>/` and the data lists their
-    paths; the applicant's ID number must be typed exactly (the harness finds the dossier by it)."""
+    paths; the applicant's ID number must be typed exactly (the harness finds the dossier by it). An online
+    dossier is submitted signed in as the applicant: `account` is the national SSO test account the harness
+    made for them (the portal then takes name and ID number from the login)."""
     paths = _write_attachments(request, attachments_dir / step_id)
     channel = request.channel
     data: dict[str, Any] = {
@@ -227,8 +238,11 @@ def create_dossier_step(
     data["TepDinhKem"] = [str(path) for path in paths]
     code = request.procedure_code
     if channel == "2":
-        who_vi = f"Với vai trò công dân, trên cổng dịch vụ công của tỉnh, nộp hồ sơ trực tuyến thủ tục {code}"
-        who_en = f"As the citizen, submit an online dossier for procedure {code} on the province's portal"
+        sign_in_vi, sign_in_en = _sign_in(account, request.id_number)
+        if account is not None:
+            data["TaiKhoanDVCQG"] = account
+        who_vi = f"Với vai trò công dân, {sign_in_vi}, rồi nộp hồ sơ trực tuyến thủ tục {code}"
+        who_en = f"As the citizen, {sign_in_en}, then submit an online dossier for procedure {code}"
     else:
         how_vi = "tại bộ phận một cửa" if channel == "1" else "nhận qua dịch vụ bưu chính công ích"
         who_vi = f"Với vai trò cán bộ bộ phận một cửa, nhập vào hệ thống hồ sơ thủ tục {code} {how_vi}"
@@ -294,9 +308,20 @@ def action_step(
     )
 
 
-def payment_step(ma_ho_so: str, amount: int | None, step_id: str, *, requirement_ids: tuple[str, ...] = ()) -> Step:
-    """Start the online payment of a dossier's fee, stopping at the national payment platform's pay page."""
+def payment_step(
+    ma_ho_so: str,
+    amount: int | None,
+    step_id: str,
+    *,
+    requirement_ids: tuple[str, ...] = (),
+    account: str | None = None,
+) -> Step:
+    """Start the online payment of a dossier's fee, stopping at the national payment platform's pay page; signed
+    in as the applicant (`account`: their national SSO test account, when the harness made one)."""
     data: dict[str, Any] = {"MaHoSo": ma_ho_so}
+    if account is not None:
+        data["TaiKhoanDVCQG"] = account
+    sign_in_vi, sign_in_en = _sign_in(account, None)
     if amount is not None:
         data["SoTien"] = amount
         sum_vi, sum_en = f"số tiền {_vnd_vi(amount)} đồng", f"amount {amount:,} VND"
@@ -305,10 +330,10 @@ def payment_step(ma_ho_so: str, amount: int | None, step_id: str, *, requirement
     return Step(
         step_id,
         requirement_ids,
-        f"Với vai trò công dân, mở hồ sơ {ma_ho_so} trên cổng dịch vụ công của tỉnh và chọn thanh toán trực tuyến "
+        f"Với vai trò công dân, {sign_in_vi}, mở hồ sơ {ma_ho_so} và chọn thanh toán trực tuyến "
         f"({sum_vi}) qua Nền tảng thanh toán của Cổng DVCQG. Dừng lại khi trang thanh toán hiện ra, KHÔNG thanh "
         "toán: bộ kiểm thử sẽ tự xử lý trang đó.",
-        f"As the citizen, open dossier {ma_ho_so} on the province's public-service portal and choose online payment "
+        f"As the citizen, {sign_in_en}, open dossier {ma_ho_so} and choose online payment "
         f"({sum_en}) through the national payment platform. Stop when the pay page appears and do NOT pay: the "
         "harness handles that page itself.",
         data,
@@ -333,6 +358,26 @@ def _write_attachments(request: DossierRequest, folder: Path) -> list[Path]:
         path.write_bytes(attached.content)
         paths.append(path.resolve())
     return paths
+
+
+def _sign_in(account: str | None, id_number: str | None) -> tuple[str, str]:
+    """How the tester signs in to the province's portal as the applicant (Vietnamese, English)."""
+    if account is not None:
+        return (
+            f"đăng nhập cổng dịch vụ công của tỉnh qua Cổng DVCQG bằng tài khoản thử nghiệm {account} (chọn tài "
+            "khoản này trên trang đăng nhập của Cổng DVCQG)",
+            f"sign in to the province's portal through the national SSO with the test account {account} (choose "
+            "it on the national sign-in page)",
+        )
+    if id_number is not None:
+        return (
+            f"đăng nhập cổng dịch vụ công của tỉnh bằng tài khoản của người có số định danh {id_number}",
+            f"sign in to the province's portal with the account of the person with ID number {id_number}",
+        )
+    return (
+        "đăng nhập cổng dịch vụ công của tỉnh bằng tài khoản của chủ hồ sơ",
+        "sign in to the province's portal with the applicant's account",
+    )
 
 
 def _vnd_vi(amount: int) -> str:

@@ -33,6 +33,7 @@ def test_codes_have_the_tt01_form_and_the_receipt_date(dvc_env: ConformanceEnvir
 
 
 @pytest.mark.req("TT01-D19-SEQUENCE")
+@pytest.mark.dvc_control_api(f"{CONCURRENT} intakes at the same moment")
 def test_codes_are_unique_and_sequential_under_concurrent_intake(
     dvc_env: ConformanceEnvironment, rng: random.Random, dvc_observe: Observe
 ) -> None:

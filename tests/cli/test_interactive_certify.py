@@ -13,8 +13,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -25,6 +27,7 @@ from tests.cli._servers import wait_until_up
 ROOT = Path(__file__).resolve().parents[2]
 SELECTED = "TT01-D16-LOOKUP-ANONYMOUS"  # a counter dossier, received, then looked up by anyone
 OFFICER = ("canbo", "canbo")
+CAPABILITIES = ("payment", "sso", "inbound", "ratings", "statistics", "public_lookup", "catalogue", "web")
 
 
 @dataclass
@@ -34,13 +37,17 @@ class Staging:
     folder: Path
 
     def sut(self, name: str, *, interactive: bool) -> Path:
+        """The staging system's sut.toml as the vendor quick-start writes it; with or without the control API."""
         control = '[control]\nmode = "interactive"\n' if interactive else ""
         token = "" if interactive else 'control_token = "demo-control"\n'
         path = self.folder / name
         path.write_text(
             f'[sut]\nname = "Staging"\nbase_url = "{self.portal_url}"\n{token}'
             '[national]\nusername = "demo"\npassword = "demo"\nmadonvi = "000.00.00.H56"\n'
-            '[capabilities]\ndeclared = ["public_lookup"]\n[timing]\nsync_delay_s = 10\n' + control,
+            f'[payment]\nma_doi_tac = "DEMO"\nipn_url = "{self.portal_url}/payment/ipn"\nsecret = "demo-secret"\n'
+            f'[sso]\nclient_id = "demo-client"\nredirect_uri = "{self.portal_url}/auth/callback"\n'
+            f"[capabilities]\ndeclared = {json.dumps(list(CAPABILITIES))}\n"
+            "[timing]\nsync_delay_s = 10\n" + control,
             encoding="utf-8",
         )
         return path
@@ -71,41 +78,88 @@ def staging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staging]:
             server.wait(timeout=20)
 
 
-def certify(staging: Staging, sut: Path, out: str, *extra: str) -> list[str]:
+def certify(staging: Staging, sut: Path, out: str, *extra: str, select: str | None = SELECTED) -> list[str]:
+    chosen = ["--select", select] if select else []
     return [
         sys.executable, "-m", "harness", "certify", "--sut", str(sut), "--mock-url", staging.mock_url,
-        "--select", SELECTED, "--seed", "7", "--out", str(staging.folder / out), *extra,
+        *chosen, "--seed", "7", "--out", str(staging.folder / out), *extra,
     ]  # fmt: skip
+
+
+class AccountChooser(HTMLParser):
+    """The national SSO's sign-in page as a person sees it: the form's target and its hidden fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.target = values.get("action") or ""
+        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
+            self.fields[str(values["name"])] = values.get("value") or ""
 
 
 @dataclass
 class ScriptedOperator:
-    """Reads the harness's JSON lines and performs each step as a person would, through the portal's officer API
-    (counter intake and the one-stop actions, HTTP Basic officer login)."""
+    """Reads the harness's JSON lines and performs each step as a person would: the officer through the portal's
+    officer API (counter intake and the one-stop actions, HTTP Basic login), the citizen signed in through the
+    national SSO with the test account the step names (online submission, online payment)."""
 
     portal_url: str
     answer: Callable[[dict[str, Any]], dict[str, Any] | str | None] | None = None
     steps: list[dict[str, Any]] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     end: dict[str, Any] | None = None
+    browsers: dict[str, httpx.Client] = field(default_factory=dict)
 
     def perform(self, step: dict[str, Any]) -> dict[str, Any]:
         data = step["data"]
-        with httpx.Client(base_url=self.portal_url, auth=OFFICER, timeout=30) as officer:
-            if "ThaoTac" in data:
+        if "ThaoTac" in data:
+            with httpx.Client(base_url=self.portal_url, auth=OFFICER, timeout=30) as officer:
                 body = {"action": data["ThaoTac"]}
                 body.update({k: v for k, v in (("reason", data.get("LyDo")), ("amount", data.get("SoTien"))) if v})
                 answer = officer.post(f"/api/officer/dossiers/{data['MaHoSo']}/actions", json=body)
+        elif "MaTTHC" not in data:  # an online payment, signed in as the applicant
+            wanted = {"SoTien": data["SoTien"]} if "SoTien" in data else {}
+            answer = self.citizen(data["TaiKhoanDVCQG"]).post(
+                f"/api/my/dossiers/{data['MaHoSo']}/payments", json=wanted
+            )
+        else:
+            files = [
+                {"TenTepDinhKem": Path(p).name, "content_base64": base64.b64encode(Path(p).read_bytes()).decode()}
+                for p in data.get("TepDinhKem", [])
+            ]
+            if data["KenhThucHien"] == "2":  # the applicant's own submission: name and ID number from the login
+                keys: tuple[str, ...] = ("MaTTHC", "SoDienThoai", "Email", "DiaChi", "TrichYeuHoSo")
+                body = {key: data[key] for key in keys if key in data} | {"files": files}
+                answer = self.citizen(data["TaiKhoanDVCQG"]).post("/api/dossiers", json=body)
             else:
-                files = [
-                    {"TenTepDinhKem": Path(p).name, "content_base64": base64.b64encode(Path(p).read_bytes()).decode()}
-                    for p in data.get("TepDinhKem", [])
-                ]
                 keys = ("MaTTHC", "KenhThucHien", "ChuHoSo", "LoaiDoiTuong", "SoDinhDanh", "SoDienThoai", "Email")
                 body = {key: data[key] for key in (*keys, "TrichYeuHoSo") if key in data} | {"files": files}
-                answer = officer.post("/api/officer/dossiers", json=body)
-        assert answer.status_code in (200, 201), answer.text
+                with httpx.Client(base_url=self.portal_url, auth=OFFICER, timeout=30) as officer:
+                    answer = officer.post("/api/officer/dossiers", json=body)
+        if answer.status_code not in (200, 201):
+            return {"id": step["id"], "status": "cannot", "note": f"HTTP {answer.status_code}: {answer.text[:300]}"}
         return {"id": step["id"], "status": "done", "note": f"HTTP {answer.status_code}"}
+
+    def citizen(self, account: str) -> httpx.Client:
+        """A browser signed in to the portal as this national test account (the provider's account chooser)."""
+        if account not in self.browsers:
+            browser = httpx.Client(base_url=self.portal_url, timeout=30)
+            start = browser.get("/auth/login")
+            assert start.status_code in (302, 303, 307), start.text[:300]
+            page = browser.get(start.headers["location"])
+            chooser = AccountChooser()
+            chooser.feed(page.text)
+            chosen = browser.post(urljoin(str(page.url), chooser.target), data={**chooser.fields, "user": account})
+            assert chosen.status_code in (302, 303), chosen.text[:300]
+            callback = browser.get(chosen.headers["location"])
+            assert callback.status_code < 400, callback.text[:300]
+            self.browsers[account] = browser
+        return self.browsers[account]
 
     def play(self, out: IO[str], into: IO[str]) -> None:
         for line in out:
@@ -163,10 +217,50 @@ def test_a_scripted_operator_reaches_the_control_api_runs_verdicts(staging: Stag
     assert by_hand[SELECTED] == by_api[SELECTED] and by_api[SELECTED] in ("pass", "partial")
     assert by_hand == by_api
     # the wiring check's counter dossier, then the test's dossier and its receipt: each a step with its data
-    assert [s["data"].get("ThaoTac", "create") for s in operator.steps] == ["create", "create", "receive"]
+    done = [s["data"].get("ThaoTac", "create") for s in operator.steps]
+    assert done[:3] == ["create", "create", "receive"], done
     assert SELECTED in operator.steps[1]["requirement_ids"]
     assert all(s["text_vi"] and s["text_en"] for s in operator.steps)
-    assert [r.get("outcome") for r in operator.results] == ["observed"] * 3
+    assert [r.get("outcome") for r in operator.results] == ["observed"] * len(operator.steps)
+
+
+def unreachable_by_a_tester() -> set[str]:
+    """The requirements docs/sut.md lists under "What a tester cannot reach" (the table's last column)."""
+    text = (ROOT / "docs" / "sut.md").read_text(encoding="utf-8")
+    section = text.split("**What a tester cannot reach.**", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[-2] for line in section.splitlines() if line.startswith("| `")]
+    return {rid.strip() for row in rows for rid in row.split(",")}
+
+
+@pytest.mark.slow
+def test_the_whole_run_by_a_scripted_operator_reaches_the_control_api_runs_verdicts(staging: Staging) -> None:
+    """Every suite, every step by hand (the officer's screens, the citizen signed in through the national SSO):
+    every requirement gets the control-API run's verdict, except those docs/sut.md lists as out of a tester's
+    reach, which are omitted with the reason."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    api_sut, tester_sut = staging.sut("api.toml", interactive=False), staging.sut("tester.toml", interactive=True)
+    api = subprocess.run(
+        certify(staging, api_sut, "whole-api", select=None), capture_output=True, text=True, timeout=900, env=env
+    )
+    assert api.returncode == 0, api.stderr[-3000:]
+    operator = ScriptedOperator(staging.portal_url)
+    code, errors = run_with(operator, certify(staging, tester_sut, "whole-tester", "--interactive=jsonl", select=None))
+    assert code == 0, errors[-3000:]
+    by_hand, by_api = verdicts(staging.folder / "whole-tester"), verdicts(staging.folder / "whole-api")
+    differ = {rid: (by_api.get(rid), by_hand.get(rid)) for rid in by_api.keys() | by_hand.keys()
+              if by_api.get(rid) != by_hand.get(rid)}  # fmt: skip
+    omitted = {rid for rid, (_, hand) in differ.items() if hand == "omitted"}
+    assert omitted == unreachable_by_a_tester(), "docs/sut.md's table must list exactly what a tester cannot reach"
+    assert not {rid: pair for rid, pair in differ.items() if rid not in omitted}
+    # every kind of step was played: counter and online intake, the officer's actions, the citizen's payment
+    data = [step["data"] for step in operator.steps]
+    assert any(d.get("KenhThucHien") == "1" for d in data) and any("ThaoTac" in d for d in data)
+    assert all(d.get("TaiKhoanDVCQG") for d in data if d.get("KenhThucHien") == "2")
+    assert any(d.get("KenhThucHien") == "2" for d in data)
+    assert any("MaTTHC" not in d and "ThaoTac" not in d for d in data), "no online payment step"
+    assert all(r.get("outcome") == "observed" for r in operator.results), [
+        r for r in operator.results if r.get("outcome") != "observed"
+    ][:3]
 
 
 def test_a_step_the_operator_cannot_do_omits_its_requirements_with_the_reason(staging: Staging) -> None:

@@ -477,6 +477,21 @@ def test_act_returns_the_new_status_once_it_reached_the_national_side(tmp_path: 
     assert view.sync.acknowledged == 3 and view.sync.pending == 0 and view.sync.last_error is None
 
 
+def test_a_view_waits_for_the_step_log_that_follows_the_status_change(tmp_path: Path) -> None:
+    """The status change arrives in DongBoHoSoMC; its CapNhatTienDoHoSoMC (who, when) a moment later."""
+    national = National()
+    national.add("CapNhatTienDoHoSoMC", [_progress("OLD", "4")])  # this SUT logs its steps
+    operator = Scripted(
+        done(lambda: national.sync("H1", "1", **owner())),
+        done(lambda: national.sync("H1", "2"), later(0.3, lambda: national.add(
+            "CapNhatTienDoHoSoMC", [{**_progress("H1", "2"), "NguoiXuLy": "Lê Thị Mai"}]))),
+    )  # fmt: skip
+    sut = driver(operator, national, tmp_path)
+    code = sut.create_dossier(REQUEST).ma_ho_so
+    assert sut.act(code, "receive") == DossierRef("H1", "2")
+    assert [(step.status, step.officer) for step in sut.view(code).history] == [("1", ""), ("2", "Lê Thị Mai")]
+
+
 def test_act_on_a_dossier_known_only_from_the_evidence_compares_with_its_last_synced_status(tmp_path: Path) -> None:
     national = National()
     national.sync("H7", "2")  # created before this driver (another run, or by hand)
@@ -541,7 +556,7 @@ def test_start_payment_reads_the_init_reply(tmp_path: Path) -> None:
 
 def test_the_rest_of_the_protocol_needs_no_operator(tmp_path: Path) -> None:
     operator = Scripted()
-    sut = driver(operator, National(), tmp_path)
+    sut = driver(operator, National(), tmp_path, wait_s=0.2)
     assert sut.health().ok and sut.health().version == "interactive"
     assert (sut.flush_sync().sent, sut.flush_sync().pending, sut.flush_sync().failed) == (0, 0, 0)
     sut.reset()
@@ -550,6 +565,46 @@ def test_the_rest_of_the_protocol_needs_no_operator(tmp_path: Path) -> None:
     assert operator.steps == []
     assert InteractiveDriver(operator, National().exchanges, sync_delay_s=10, attachments_dir=tmp_path).wait_s == 60
     assert InteractiveDriver(operator, National().exchanges, sync_delay_s=90, attachments_dir=tmp_path).wait_s == 90
+
+
+def test_view_waits_for_a_dossier_the_sut_took_outside_a_step(tmp_path: Path) -> None:
+    """A dossier submitted on the SUT's own portal (not a step) is read back once its first sync arrives."""
+    national = National()
+    sut = driver(Scripted(), national, tmp_path)
+    later(0.2, lambda: national.sync("WEB-1", "1", **owner()))()
+    view = sut.view("WEB-1")
+    assert (view.ma_ho_so, view.status, [step.action for step in view.history]) == ("WEB-1", "1", ["create"])
+
+
+def test_online_and_payment_steps_name_the_applicants_sso_account(tmp_path: Path) -> None:
+    national = National()
+    asked: list[str] = []
+
+    def account(request: DossierRequest) -> str:
+        asked.append(request.id_number)
+        return request.id_number
+
+    sut = InteractiveDriver(
+        Scripted(done(lambda: national.sync("ONL-1", "1", **owner())), done(lambda: national.add(
+            "INIT", {"MaHoSo": "ONL-1", "SoTien": "8000"}, channel="payment", codes=("ONL-1",),
+            response={"MaLoi": "00", "MaThamChieu": "TT-9", "UrlThanhToan": "http://mock/pay/TT-9"},
+        ))),
+        national.exchanges, sync_delay_s=10, attachments_dir=tmp_path, wait_s=5, poll_s=0.01, accounts=account,
+    )  # fmt: skip
+    operator = sut.operator
+    assert isinstance(operator, Scripted)
+    sut.create_dossier(DossierRequest(**{**_fields(REQUEST), "files": ()}))
+    sut.start_payment("ONL-1")
+    online, payment = operator.steps
+    assert online.data["TaiKhoanDVCQG"] == payment.data["TaiKhoanDVCQG"] == CCCD and asked == [CCCD, CCCD]
+    assert f"tài khoản thử nghiệm {CCCD}" in online.text_vi and f"test account {CCCD}" in online.text_en
+    assert f"tài khoản thử nghiệm {CCCD}" in payment.text_vi
+    counter = InteractiveDriver(
+        Scripted(done(lambda: national.sync("CNT-1", "1", **owner()))), national.exchanges, sync_delay_s=10,
+        attachments_dir=tmp_path, wait_s=5, poll_s=0.01, accounts=account,
+    )  # fmt: skip
+    counter.create_dossier(DossierRequest(**{**_fields(REQUEST), "channel": "1", "files": ()}))
+    assert asked == [CCCD, CCCD], "a counter dossier needs no SSO account"
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
