@@ -1,7 +1,8 @@
 """HTTP surface of ratings and statistics: the public portal pages' API and the control hooks the suites use.
 
 Public (TT 22/2019 Điều 6 k1 h, i: citizens rate, everybody sees the statistics):
-  POST /api/ratings                 {"MaHoSo", "MucDo": "1"|"2"|"3", "NoiDung"?} → 201
+  POST /api/ratings                 {"MaHoSo", "MucDo": "1"|"2"|"3", "NoiDung"?} → 201, by the dossier's owner
+                                    signed in with the national SSO (401 anonymous, 403 anyone else)
   GET  /api/ratings?month=YYYY-MM   the month's rating summaries (the DongBoDanhGia items)
   GET  /api/statistics?month=YYYY-MM  the month's dossier counters and the DongBoThongKeHoSo item
 Control (bearer control token):
@@ -17,11 +18,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reference_portal.dossiers import InvalidRequest, NotFound
+from reference_portal.auth import current_citizen
+from reference_portal.dossiers import Dossier, InvalidRequest, NotFound
 from reference_portal.feedback.periods import InvalidMonth, Month
 from reference_portal.feedback.ratings import NewRating, RatingRefused, RatingService
 from reference_portal.feedback.statistics import count_month, statistics_item
 from reference_portal.portal import Portal
+from reference_portal.public import is_owner
 from reference_portal.sync import outbox
 from reference_portal.sync.packets import stamp
 from reference_portal.web.common import HttpError, json_body, require_control_token
@@ -59,14 +62,26 @@ def _statistics(portal: Portal, month: Month) -> dict[str, Any]:
     return {"month": str(month), "as_of": min(month.end, now), "counts": counts.to_json(), "item": item}
 
 
+def _require_owner(portal: Portal, request: Request, dossier: Dossier) -> None:
+    citizen = current_citizen(portal, request)
+    if citizen is None:
+        raise HttpError(401, "not_signed_in", "Đăng nhập bằng tài khoản Cổng DVCQG để đánh giá hồ sơ của mình "
+                        "(sign in with the national SSO to rate your dossier: GET /auth/login)")  # fmt: skip
+    if not is_owner(citizen, dossier):
+        raise HttpError(403, "not_owner", f"Chỉ chủ hồ sơ được đánh giá hồ sơ {dossier.ma_ho_so} "
+                        f"(only the applicant may rate dossier {dossier.ma_ho_so})")  # fmt: skip
+
+
 def routes(portal: Portal) -> list[BaseRoute]:
     token = portal.config.control_token
     ratings = RatingService(portal.db, portal.config, portal.defects)
 
-    async def rate(request: Request) -> Response:
+    async def record(request: Request, *, by_owner: bool) -> Response:
         try:
             new = NewRating.from_json(await json_body(request))
             dossier = portal.dossiers.get(new.ma_ho_so)
+            if by_owner and not portal.defects.on("rating-by-anyone"):
+                _require_owner(portal, request, dossier)
             answer = ratings.rate(dossier, new, portal.clock())
         except InvalidRequest as exc:
             raise HttpError(422, "invalid", "; ".join(exc.problems)) from None
@@ -77,9 +92,14 @@ def routes(portal: Portal) -> list[BaseRoute]:
         portal.outbox.wake()
         return JSONResponse(answer, status_code=201)
 
+    async def rate(request: Request) -> Response:
+        """A citizen rates their own dossier (signed in with the national SSO; TT 01/2018 Điều 12: the applicant
+        rates the handling of their dossier): anyone else is refused before the vote is counted."""
+        return await record(request, by_owner=True)
+
     async def control_rate(request: Request) -> Response:
         require_control_token(request, token)
-        return await rate(request)
+        return await record(request, by_owner=False)
 
     async def rating_summaries(request: Request) -> Response:
         month = _month(portal, request.query_params.get("month"), default_now=True)

@@ -5,7 +5,7 @@ and each feedback defect switch is observable."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,10 @@ from mock_portal.server import RunningMock
 from reference_portal.calendar import VIETNAM
 from reference_portal.config import PortalConfig
 from reference_portal.defects import defect_catalogue
-from reference_portal.server import running_portal
+from reference_portal.server import RunningPortal, running_portal
 from tests.reference.conftest import CONTROL, PortalFactory, dossier_request, exchanges
 from tests.reference.test_outbox import settle
+from tests.reference.test_sso import CITIZEN, OTHER_CITIZEN, online_body, signed_in
 
 RETURNED = ["receive", "process", "finish", "return_result"]
 
@@ -80,7 +81,9 @@ def act(control: httpx.Client, code: str, *actions: str) -> None:
         assert answer.status_code == 200, (action, answer.text)
 
 
-def rate(client: httpx.Client, code: str, level: str, comment: str = "", path: str = "/api/ratings") -> httpx.Response:
+def rate(
+    client: httpx.Client, code: str, level: str, comment: str = "", path: str = "/_control/ratings"
+) -> httpx.Response:
     return client.post(path, json={"MaHoSo": code, "MucDo": level, "NoiDung": comment})
 
 
@@ -152,6 +155,37 @@ def test_a_rating_needs_an_ended_dossier_and_counts_once(control: httpx.Client, 
     summaries = control.get("/api/ratings").json()["TongHop"]
     assert [s["TongSoNguoiDanhGia"] for s in summaries] == [1]  # nothing the refusals sent changed anything
     assert [item["TongSoNguoiDanhGia"] for _, item in synced_items(admin, "DongBoDanhGia")] == [1]
+
+
+def test_only_the_signed_in_owner_rates_on_the_portal(
+    sut: RunningPortal, control: httpx.Client, admin: httpx.Client
+) -> None:
+    """TT 01/2018 Điều 12: the applicant rates the handling of their dossier; a stranger's vote is refused before
+    it is counted, so the owner's own rating still goes through."""
+    with closing(signed_in(sut.url, CITIZEN)) as owner, closing(signed_in(sut.url, OTHER_CITIZEN)) as stranger:
+        created = owner.post("/api/dossiers", json=online_body())
+        assert created.status_code == 201, created.text
+        code = created.json()["MaHoSo"]
+        act(control, code, *RETURNED)
+        body = {"MaHoSo": code, "MucDo": "3", "NoiDung": "phiếu của người khác"}
+        anonymous = httpx.post(f"{sut.url}/api/ratings", json=body, timeout=10)
+        assert (anonymous.status_code, anonymous.json()["error"]) == (401, "not_signed_in"), anonymous.text
+        other = stranger.post("/api/ratings", json=body)
+        assert (other.status_code, other.json()["error"]) == (403, "not_owner"), other.text
+        assert other.json()["detail"].startswith("Chỉ chủ hồ sơ")
+        own = owner.post("/api/ratings", json={"MaHoSo": code, "MucDo": "1"})
+        assert own.status_code == 201, own.text
+    assert settle(control)["pending"] == 0
+    assert [item["TongSoNguoiDanhGia"] for _, item in synced_items(admin, "DongBoDanhGia")] == [1]
+    assert synced_items(admin, "DongBoDanhGia")[0][1]["PhanTramDanhGiaRatHaiLong"] == "100%"
+
+
+def test_defect_rating_by_anyone_counts_a_strangers_vote(portal_factory: PortalFactory, admin: httpx.Client) -> None:
+    with portal_factory(defects=frozenset({"rating-by-anyone"})) as sut:
+        control = httpx.Client(base_url=sut.url, headers=CONTROL)
+        code = create(control, *RETURNED)
+        stranger = httpx.post(f"{sut.url}/api/ratings", json={"MaHoSo": code, "MucDo": "3"}, timeout=10)
+        assert stranger.status_code == 201, stranger.text
 
 
 # --- statistics ------------------------------------------------------------------------------------------
