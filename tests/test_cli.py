@@ -46,7 +46,7 @@ def test_invalid_file_exits_1_and_lists_rule_pointer_message_source(broken: Path
     assert result.returncode == 1
     assert "FMT-DATETIME" in result.stdout and "/data/0/NgayTiepNhan" in result.stdout
     assert "FMT-STRING-SCALAR" in result.stdout and "/data/1/TrangThaiHoSo" in result.stdout
-    assert "dvcqg-interfaces §9.4" in result.stdout  # the source
+    assert "docs/reference/dvcqg-interfaces.md §9.4" in result.stdout  # the source
     assert "Traceback" not in result.stderr
 
 
