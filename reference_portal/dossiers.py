@@ -26,7 +26,7 @@ from reference_portal.config import PortalConfig
 from reference_portal.db import Database
 from reference_portal.defects import Defects
 from reference_portal.sync import outbox
-from reference_portal.sync.packets import dossier_item, progress_item, stamp
+from reference_portal.sync.packets import dossier_item, progress_item, stamp, utc_as_local
 from reference_portal.workflow import Action, ActionRefused, transition
 
 SCHEMA = """
@@ -556,4 +556,6 @@ class DossierService:
         outbox.enqueue(conn, "DongBoHoSoMC", {"data": [dossier_item(record, iso_dates=iso)]}, ma_ho_so=code)
         if not self._defects.on("progress-missing"):
             item = progress_item(code, step, iso_dates=iso)
+            if self._defects.on("step-time-utc"):
+                item["ThoiDiemXuLy"] = utc_as_local(item["ThoiDiemXuLy"])
             outbox.enqueue(conn, "CapNhatTienDoHoSoMC", {"data": [item]}, ma_ho_so=code)

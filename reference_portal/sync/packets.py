@@ -5,7 +5,7 @@ Every scalar is a string and every date `yyyyMMddHHmmss` (Asia/Ho_Chi_Minh), as 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from harness.core.timestamps import parse_timestamp
@@ -58,3 +58,9 @@ def progress_item(ma_ho_so: str, step: dict[str, Any], *, iso_dates: bool = Fals
 
 def stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%d%H%M%S")
+
+
+def utc_as_local(value: str) -> str:
+    """A Vietnam-time stamp as a server on UTC writes it, labelled local (defect `step-time-utc`): 7 h early."""
+    moment = datetime.strptime(value, "%Y%m%d%H%M%S") - timedelta(hours=7)
+    return stamp(moment)

@@ -85,6 +85,53 @@ def test_retries_do_not_duplicate(faults: Faults, dvc_env: ConformanceEnvironmen
     assert not repeated, f"progress steps sent again after DVCQG accepted them: {repeated}"
 
 
+def _seq(row: dict[str, Any]) -> int:
+    return int(row["seq"])
+
+
+def _updating(row: dict[str, Any]) -> bool:
+    return row.get("service") == "DongBoHoSoMC" and str((row["request"].get("body") or {}).get("isUpdating")) == "True"
+
+
+def _answer(row: dict[str, Any]) -> str:
+    return str(((row.get("response") or {}).get("body") or {}).get("message", ""))[:120]
+
+
+@pytest.mark.req("SYNC-PROGRESS-AFTER-DOSSIER")
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "error_code", "error_code": -1, "count": 3, "service": "DongBoHoSoMC"},
+        {"kind": "http_status", "status": 503, "count": 3, "service": "DongBoHoSoMC"},
+    ],
+    ids=["insert-refused", "insert-503"],
+)
+def test_nothing_of_a_dossier_is_sent_before_its_insert_is_acknowledged(
+    fault: dict[str, Any], faults: Faults, dvc_env: ConformanceEnvironment, rng: random.Random
+) -> None:
+    """The national side refuses the first inserts while the officers already act on the dossier: its progress
+    and updates must wait for the insert, not reach DVCQG (and be refused as an unknown dossier) before it."""
+    rule = faults.add(**fault)
+    code = drive(dvc_env.driver, applicant(rng), ("receive", "process"))
+    _converged(dvc_env, code)
+    assert faults.fired(rule) >= 1, "the injected fault never fired: nothing was proved"
+    services = ("DongBoHoSoMC", "CapNhatTienDoHoSoMC")
+    rows = sorted((r for r in dvc_env.evidence.exchanges(ma_ho_so=code) if r.get("service") in services), key=_seq)
+    inserted = next(
+        (_seq(r) for r in rows if r["service"] == "DongBoHoSoMC" and accepted(r) and not _updating(r)), None
+    )
+    assert inserted is not None, f"DVCQG never acknowledged an insert of {code}"
+    early = [
+        f"seq {r['seq']} {r['service']}{' (update)' if _updating(r) else ''} → {_answer(r)!r}"
+        for r in rows
+        if _seq(r) < inserted and (r["service"] == "CapNhatTienDoHoSoMC" or _updating(r))
+    ]
+    assert not early, (
+        f"packets of {code} reached DVCQG before its insert was acknowledged (seq {inserted}), while the "
+        f"national side refused the first inserts ({fault['kind']}):\n" + "\n".join(early)
+    )
+
+
 @pytest.mark.req("SYNC-SESSION-RENEWAL")
 def test_an_expired_session_is_renewed(faults: Faults, dvc_env: ConformanceEnvironment, rng: random.Random) -> None:
     mark = dvc_env.evidence.mark()

@@ -118,3 +118,26 @@ def test_terminal_without_end_date(portal_factory: PortalFactory, admin: httpx.C
         code = drive(c, ["receive", "process", "finish"], expect_synced=False)
     assert "QCVN120-DOSSIER-END-DATE" in rules_seen(admin, code)
     assert statuses_accepted(admin, code) == ["1", "2", "4"]
+
+
+def test_step_time_utc(portal_factory: PortalFactory, admin: httpx.Client) -> None:
+    with portal_factory(defects={"step-time-utc"}) as sut, httpx.Client(base_url=sut.url, headers=CONTROL) as c:
+        code = drive(c, ["receive"])
+    received = next(
+        r["request"]["body"]["data"][0]["NgayTiepNhan"] for r in exchanges(admin, service="DongBoHoSoMC", ma_ho_so=code)
+    )
+    steps = [r["request"]["body"]["data"][0]["ThoiDiemXuLy"] for r in exchanges(admin, service="CapNhatTienDoHoSoMC")]
+    hours = {(int(received[8:10]) - int(step[8:10])) % 24 for step in steps}  # every step 7 h early
+    assert steps and hours == {7}, (received, steps)
+
+
+def test_outbox_skips_failed(portal_factory: PortalFactory, admin: httpx.Client) -> None:
+    with portal_factory(defects={"outbox-skips-failed"}, sync_retry_base_s=0.05) as sut:
+        control = httpx.Client(base_url=sut.url, headers=CONTROL)
+        fault = {"kind": "error_code", "error_code": -1, "count": 2, "service": "DongBoHoSoMC"}
+        assert admin.post("/_admin/faults", json=fault).status_code in (200, 201)
+        code = drive(control, ["receive"], expect_synced=False)
+        settle(control)
+    services = [(r["service"], r["response"]["body"].get("error_code")) for r in exchanges(admin, ma_ho_so=code)]
+    first_ok = services.index(("DongBoHoSoMC", 0))
+    assert any(service == "CapNhatTienDoHoSoMC" for service, _ in services[:first_ok]), services
