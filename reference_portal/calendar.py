@@ -1,11 +1,12 @@
 """Working days and the appointment date (NgayHenTra): processing time in working days, weekends and
-public holidays (data, `data/holidays.toml`) skipped, results due at the end of the office day."""
+public holidays (data, `data/holidays.toml`) skipped, results due at the end of the office day; and the
+portal's clock, which the harness may shift."""
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -58,3 +59,18 @@ class WorkingCalendar:
         due_day = self.add_working_days(received.date(), math.ceil(max(working_days, 0)))
         due = datetime.combine(due_day, END_OF_OFFICE_DAY, tzinfo=received.tzinfo)
         return max(due, received)
+
+
+class ShiftableClock:
+    """Callable like the base clock; `shift_to(at)` makes it read `at` now and run on from there, `None` undoes."""
+
+    def __init__(self, base: Callable[[], datetime]) -> None:
+        self._base = base
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self._base() + self.offset
+
+    def shift_to(self, at: datetime | None) -> timedelta:
+        self.offset = timedelta(0) if at is None else at - self._base()
+        return self.offset

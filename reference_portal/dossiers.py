@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.core.statuses import STATUS_NAMES, TERMINAL
@@ -26,7 +26,7 @@ from reference_portal.config import PortalConfig
 from reference_portal.db import Database
 from reference_portal.defects import Defects
 from reference_portal.sync import outbox
-from reference_portal.sync.packets import dossier_item, progress_item, stamp, utc_as_local
+from reference_portal.sync.packets import dossier_item, progress_item, stamp, twelve_hour, utc_as_local
 from reference_portal.workflow import Action, ActionRefused, transition
 
 SCHEMA = """
@@ -246,6 +246,8 @@ class DossierService:
         """TT 01/2018 Điều 19: <receiving agency>-<yyMMdd>-<daily sequence>, counted per agency and day
         inside the intake transaction (BEGIN IMMEDIATE), so concurrent intakes never share a code."""
         day = moment - timedelta(days=1) if self._defects.on("mahoso-wrong-date") else moment
+        if self._defects.on("mahoso-utc-date"):  # the server's UTC date: the day before, from 00:00 to 07:00
+            day = moment.astimezone(UTC)
         agency, segment = self._config.receiving_agency, day.strftime("%y%m%d")
         row = conn.execute(
             "INSERT INTO dossier_counter (agency, day, last) VALUES (?, ?, 1) "
@@ -558,4 +560,6 @@ class DossierService:
             item = progress_item(code, step, iso_dates=iso)
             if self._defects.on("step-time-utc"):
                 item["ThoiDiemXuLy"] = utc_as_local(item["ThoiDiemXuLy"])
+            if self._defects.on("step-time-12h"):
+                item["ThoiDiemXuLy"] = twelve_hour(item["ThoiDiemXuLy"])
             outbox.enqueue(conn, "CapNhatTienDoHoSoMC", {"data": [item]}, ma_ho_so=code)

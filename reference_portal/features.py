@@ -8,6 +8,7 @@ from reference_portal.portal import Feature
 def default_features() -> list[Feature]:
     from reference_portal.auth import FEATURE as AUTH
     from reference_portal.catalogue_feature import FEATURE as CATALOGUE
+    from reference_portal.clock_feature import FEATURE as CLOCK
     from reference_portal.feedback import FEATURE as FEEDBACK
     from reference_portal.inbound import FEATURE as INBOUND
     from reference_portal.officer import FEATURE as OFFICER
@@ -15,4 +16,4 @@ def default_features() -> list[Feature]:
     from reference_portal.public import FEATURE as PUBLIC
     from reference_portal.web_pages import FEATURE as WEB
 
-    return [AUTH, PAYMENTS, PUBLIC, FEEDBACK, INBOUND, CATALOGUE, WEB, OFFICER]
+    return [AUTH, PAYMENTS, PUBLIC, FEEDBACK, INBOUND, CATALOGUE, WEB, OFFICER, CLOCK]

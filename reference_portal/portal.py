@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from starlette.routing import BaseRoute
 
-from reference_portal.calendar import WorkingCalendar, now
+from reference_portal.calendar import ShiftableClock, WorkingCalendar, now
 from reference_portal.catalogue import SCHEMA as CATALOGUE_SCHEMA
 from reference_portal.catalogue import Catalogue
 from reference_portal.config import PortalConfig
@@ -51,7 +51,7 @@ class Portal:
         self.config = config
         self.features = tuple(features)
         self.defects = Defects(config.defects)
-        self.clock = clock
+        self.clock: Callable[[], datetime] = ShiftableClock(clock)
         self.calendar = WorkingCalendar(config.holidays)
         self.db = Database(
             config.db, [CATALOGUE_SCHEMA, DOSSIER_SCHEMA, OUTBOX_SCHEMA, *(f.schema for f in self.features if f.schema)]
@@ -70,7 +70,7 @@ class Portal:
             retry_max_s=config.sync_retry_max_s,
         )
         self.dossiers = DossierService(
-            self.db, self.catalogue, self.calendar, config, self.defects, clock=clock, on_change=self.outbox.wake
+            self.db, self.catalogue, self.calendar, config, self.defects, clock=self.clock, on_change=self.outbox.wake
         )
 
     @property

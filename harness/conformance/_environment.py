@@ -73,6 +73,7 @@ def _reference_description(port: int, national_url: str) -> SutDescription:
                     "catalogue",
                     "restart",
                     "web",
+                    "clock",
                 ]
             },
             "timing": {"sync_delay_s": REFERENCE_SYNC_DELAY_S},

@@ -35,6 +35,7 @@ CAPABILITIES: tuple[str, ...] = (
     "catalogue",  # the procedure catalogue published with service levels (GET /api/procedures)
     "web",  # HTML pages for people (lang vi, phone viewport), robots.txt + sitemap.xml, GET /api/my/dossiers
     "restart",  # the harness may restart the SUT (the embedded reference portal) to check the outbox survives
+    "clock",  # POST /_control/clock: the harness may shift the SUT's clock (a flow in the afternoon, at midnight)
 )
 DEFAULT_SYNC_DELAY_S = 10.0
 

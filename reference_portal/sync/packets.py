@@ -64,3 +64,8 @@ def utc_as_local(value: str) -> str:
     """A Vietnam-time stamp as a server on UTC writes it, labelled local (defect `step-time-utc`): 7 h early."""
     moment = datetime.strptime(value, "%Y%m%d%H%M%S") - timedelta(hours=7)
     return stamp(moment)
+
+
+def twelve_hour(value: str) -> str:
+    """A stamp written with a 12-hour clock (`%I` for `%H`, defect `step-time-12h`): 15:30 becomes 03:30."""
+    return datetime.strptime(value, "%Y%m%d%H%M%S").strftime("%Y%m%d%I%M%S")

@@ -48,6 +48,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Parser]] = {
     ("post", "/_control/ratings"): {"201": None},
     ("post", "/_control/statistics/sync"): {"202": None},
     ("get", "/_control/inbound"): {"200": None},
+    ("get", "/_control/clock"): {"200": None},
+    ("post", "/_control/clock"): {"200": None},
 }
 ERRORS = {"400", "401", "404", "409", "422"}
 
