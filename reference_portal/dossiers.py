@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS dossier_file (
 TABLES = ("dossier_file", "dossier_step", "dossier_counter", "dossier")
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+#: GhiChu at DVCQG (schemas/dvcqg/objects.schema.json, Dossier.GhiChu)
+NOTE_CHARS = 2000
 MAX_FILES = 20
 _ID_NUMBER = re.compile(r"[0-9]{9}|[0-9]{10}|[0-9]{12}|[0-9]{10}-[0-9]{3}")
 _PHONE = re.compile(r"0[0-9]{9,10}")
@@ -436,7 +438,7 @@ class DossierService:
             if not reason:
                 raise ActionRefused("reject needs a reason (NĐ 61/2018 Điều 19: the refusal states why)")
             record["NgayTuChoi"] = stamp(moment)
-            record["GhiChu"] = reason[:2000]
+            record["GhiChu"] = self._note(reason)
         elif action.name == "request_supplement":
             if not reason:
                 raise ActionRefused("request_supplement needs a reason: what to supply (once, in full)")
@@ -479,8 +481,13 @@ class DossierService:
             record["NgayTra"] = stamp(moment)
             record["ThongTinTra"] = reason or "Đã trả kết quả"
         elif action.name in ("withdraw", "stop") and reason:
-            record["GhiChu"] = reason[:2000]
+            record["GhiChu"] = self._note(reason)
         return str(record.get("NgayHenTra") or "")
+
+    def _note(self, reason: str) -> str:
+        """GhiChu holds 2,000 characters at DVCQG: a longer note is cut (defect `note-not-truncated` sends it
+        whole, and DVCQG refuses the sync)."""
+        return reason if self._defects.on("note-not-truncated") else reason[:NOTE_CHARS]
 
     @staticmethod
     def _fee_lines(procedure: Procedure | None, channel: str, amount: int | None) -> list[dict[str, str]]:
@@ -557,7 +564,8 @@ class DossierService:
             return
         outbox.enqueue(conn, "DongBoHoSoMC", {"data": [dossier_item(record, iso_dates=iso)]}, ma_ho_so=code)
         if not self._defects.on("progress-missing"):
-            item = progress_item(code, step, iso_dates=iso)
+            whole = self._defects.on("officer-name-not-truncated")
+            item = progress_item(code, step, iso_dates=iso, officer_chars=None if whole else 50)
             if self._defects.on("step-time-utc"):
                 item["ThoiDiemXuLy"] = utc_as_local(item["ThoiDiemXuLy"])
             if self._defects.on("step-time-12h"):

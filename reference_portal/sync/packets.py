@@ -37,11 +37,14 @@ def dossier_item(record: dict[str, Any], *, iso_dates: bool = False) -> dict[str
     return item
 
 
-def progress_item(ma_ho_so: str, step: dict[str, Any], *, iso_dates: bool = False) -> dict[str, Any]:
-    """A CapNhatTienDoHoSoMC `data[]` item for one history step."""
+def progress_item(
+    ma_ho_so: str, step: dict[str, Any], *, iso_dates: bool = False, officer_chars: int | None = 50
+) -> dict[str, Any]:
+    """A CapNhatTienDoHoSoMC `data[]` item for one history step (NguoiXuLy cut to what DVCQG holds, 50
+    characters; `officer_chars=None` is defect `officer-name-not-truncated`)."""
     item = {
         "MaHoSo": ma_ho_so,
-        "NguoiXuLy": step["NguoiXuLy"][:50],
+        "NguoiXuLy": step["NguoiXuLy"][:officer_chars],
         "ChucDanh": step.get("ChucDanh", ""),
         "ThoiDiemXuLy": step["ThoiDiem"],
         "PhongBanXuLy": step.get("PhongBan", ""),
