@@ -195,7 +195,7 @@ class Dossier:
 
 def _owner_identifiers(number: str) -> list[dict[str, str]]:
     """DinhDanhCHS: "1" for a 12-digit personal identification number, "2" for a 9-digit identity card,
-    nothing for a tax code (no type for it is known, dvcqg-interfaces §3.2)."""
+    nothing for a tax code (no type for it is known, docs/reference/dvcqg-interfaces.md §3.2)."""
     kinds = {12: "1", 9: "2"}
     kind = kinds.get(len(number))
     return [{"LoaiDinhDanh": kind, "SoDinhDanh": number}] if kind and number.isdigit() else []

@@ -2,7 +2,7 @@
 
 Each control action moves a dossier from one of its allowed statuses to one target status and records a
 history step (who, which department, when, the step's deadline). The transitions are a subset of the
-national status graph (dvcqg-interfaces §8.1), so every change the portal syncs is one DVCQG accepts.
+national status graph (docs/reference/dvcqg-interfaces.md §8.1), so every change the portal syncs is one DVCQG accepts.
 """
 
 from __future__ import annotations

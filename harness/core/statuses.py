@@ -1,4 +1,4 @@
-"""The national dossier statuses (TrangThaiHoSo, dvcqg-interfaces §8.1), shared by the mock and the
+"""The national dossier statuses (TrangThaiHoSo, docs/reference/dvcqg-interfaces.md §8.1), shared by the mock and the
 reference portal so both name them the same way."""
 
 from __future__ import annotations

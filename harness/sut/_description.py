@@ -27,7 +27,7 @@ ENV_PREFIX = "DVC_SUT_"
 CAPABILITIES: tuple[str, ...] = (
     "payment",  # national payment platform: INIT, IPN, QUERY, GET_BILL
     "sso",  # single sign-on with the national identity provider (OIDC)
-    "inbound",  # endpoints DVCQG pushes to (dvcqg-interfaces §10)
+    "inbound",  # endpoints DVCQG pushes to (docs/reference/dvcqg-interfaces.md §10)
     "ratings",  # DongBoDanhGia
     "statistics",  # DongBoThongKeHoSo
     "public_lookup",  # anyone looks a dossier up by MaHoSo (no personal data); its owner sees the history

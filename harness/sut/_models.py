@@ -29,7 +29,7 @@ Action = Literal[
 ]
 #: the ten actions of `POST /_control/dossiers/{MaHoSo}/actions`
 ACTIONS: tuple[Action, ...] = get_args(Action)
-#: the ten national dossier statuses (`TrangThaiHoSo`, dvcqg-interfaces §8.1), as strings
+#: the ten national dossier statuses (`TrangThaiHoSo`, docs/reference/dvcqg-interfaces.md §8.1), as strings
 STATUSES: tuple[str, ...] = tuple(str(code) for code in range(1, 11))
 CHANNELS: tuple[str, ...] = ("1", "2", "3")  # KenhThucHien: counter, online, public postal service
 APPLICANT_TYPES: tuple[str, ...] = ("1", "2", "3", "4")  # LoaiDoiTuong: citizen, business, state agency, other

@@ -1,4 +1,4 @@
-"""Login with the national SSO (authorization-code flow, dvcqg-interfaces §12) and logout.
+"""Login with the national SSO (authorization-code flow, docs/reference/dvcqg-interfaces.md §12) and logout.
 
 `GET /auth/login[?next=/path]` → 302 to the provider; `GET /auth/callback?code&state` → the state is
 consumed, the code exchanged, the id_token verified, userinfo read, a session opened (cookie

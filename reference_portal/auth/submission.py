@@ -3,8 +3,8 @@
 The body is the control API's create body without the applicant: ChuHoSo, SoDinhDanh, LoaiDoiTuong and
 MaDoiTuong come from the login (userinfo), never from the client, and the channel is online ("2"). The
 account's TechID travels as MaDoiTuong in every DongBoHoSoMC, which is how DVCQG ties the dossier to the
-citizen's national account (dvcqg-interfaces §12). Contact details left out are prefilled from userinfo
-(TT 22/2019 Điều 6 k1 a).
+citizen's national account (docs/reference/dvcqg-interfaces.md §12). Contact details left out are prefilled from
+userinfo (TT 22/2019 Điều 6 k1 a).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from reference_portal.web.control import intake
 ONLINE = "2"
 #: fields the login decides; a body that sends them is refused rather than silently overridden
 FROM_LOGIN = ("ChuHoSo", "SoDinhDanh", "LoaiDoiTuong", "MaDoiTuong")
-#: LoaiTaiKhoan (SSO account type) → LoaiDoiTuong (dossier owner type, dvcqg-interfaces §8.3, §8.5)
+#: LoaiTaiKhoan (SSO account type) → LoaiDoiTuong (dossier owner type, docs/reference/dvcqg-interfaces.md §8.3, §8.5)
 OWNER_TYPE = {"1": "1", "2": "2", "3": "4"}
 
 

@@ -1,5 +1,5 @@
 """Satisfaction ratings (TT 22/2019 Điều 6 k1 i; TT 32/2017 Điều 12: three levels) and their monthly
-summary synced to DVCQG with DongBoDanhGia (dvcqg-interfaces §7.4).
+summary synced to DVCQG with DongBoDanhGia (docs/reference/dvcqg-interfaces.md §7.4).
 
 A citizen rates the handling of a dossier once its processing has ended. The summary DVCQG receives is an
 aggregate, not the single vote: one `RatingSummary` per month and procedure (`MaThuTuc`), under the

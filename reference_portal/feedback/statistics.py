@@ -1,5 +1,5 @@
 """Monthly dossier statistics (TT 22/2019 Điều 6 k1 h; TT 01/2018 Điều 16), computed from the portal's own
-dossier records and synced to DVCQG with DongBoThongKeHoSo (dvcqg-interfaces §7.5).
+dossier records and synced to DVCQG with DongBoThongKeHoSo (docs/reference/dvcqg-interfaces.md §7.5).
 
 What counts, for a month [start, end) seen at `as_of` = min(end, now):
 

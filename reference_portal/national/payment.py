@@ -1,4 +1,5 @@
-"""The national payment platform client (dvcqg-interfaces §11.1): INIT, QUERY, GET_BILL, and IPN checks.
+"""The national payment platform client (docs/reference/dvcqg-interfaces.md §11.1): INIT, QUERY, GET_BILL, and IPN
+checks.
 
 Every packet is flat JSON whose `MaXacThuc` is SHA-256 over the fields of the schema's `x-checksum`, secret
 last; the field orders are read from `schemas/payment/*.json` (the single source of truth), never listed

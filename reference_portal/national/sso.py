@@ -1,4 +1,4 @@
-"""The OpenID Connect client toward the national identity provider (dvcqg-interfaces §12): discovery,
+"""The OpenID Connect client toward the national identity provider (docs/reference/dvcqg-interfaces.md §12): discovery,
 the authorization URL, the code exchange, id_token verification, userinfo and the logout URL.
 
 Every cryptographic step is joserfc's: the RS256 signature against the provider's JWKS (fetched from the

@@ -1,4 +1,4 @@
-"""Fees paid through the national payment platform (dvcqg-interfaces §11.1).
+"""Fees paid through the national payment platform (docs/reference/dvcqg-interfaces.md §11.1).
 
 A dossier in status 6 owes the sum of its DanhSachLePhi lines. `POST /_control/payments` sends INIT and
 answers the pay page; the platform reports the result with an IPN (`POST /payment/ipn`), and a background

@@ -1,5 +1,5 @@
-"""The IPN endpoint's decisions (dvcqg-interfaces §11.1(b)): what the platform says is believed only when the
-packet is well formed, carries our partner code and a valid MaXacThuc, names a payment we initiated, and
+"""The IPN endpoint's decisions (docs/reference/dvcqg-interfaces.md §11.1(b)): what the platform says is believed
+only when the packet is well formed, carries our partner code and a valid MaXacThuc, names a payment we initiated, and
 for the amount we initiated. The answer is the platform's reply shape: MaLoi "00" with MaDoiTac,
 MaThamChieu, ThoiGianGD and MaXacThuc echoed, or MaLoi "99" ("Các lỗi khác") with the reason.
 """

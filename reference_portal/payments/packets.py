@@ -1,4 +1,5 @@
-"""The INIT the portal sends for a dossier's fee (dvcqg-interfaces §11.1(a)), built from the dossier record.
+"""The INIT the portal sends for a dossier's fee (docs/reference/dvcqg-interfaces.md §11.1(a)), built from the
+dossier record.
 
 The receipt lines (`PhiLePhi`, `DSKhoanNop`) always add up to `SoTien` (PAY-AMOUNT): the fee lines of the
 record when the amount is the fee due, one line of the requested amount otherwise (the control API's

@@ -1,4 +1,4 @@
-"""The DVCQG packets the portal sends, built from its own records (dvcqg-interfaces §3, §4).
+"""The DVCQG packets the portal sends, built from its own records (docs/reference/dvcqg-interfaces.md §3, §4).
 
 Every scalar is a string and every date `yyyyMMddHHmmss` (Asia/Ho_Chi_Minh), as QCVN 120 packets are.
 """

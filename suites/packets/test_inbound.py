@@ -1,5 +1,5 @@
-"""The endpoints DVCQG pushes to (dvcqg-interfaces §10; QCVN 120 inbound packets; TT 01/2018 Điều 17: the
-one-stop system receives dossiers from DVCQG): `POST {base_url}/o/rest/v2/nps/createdossierfromdvcqg`
+"""The endpoints DVCQG pushes to (docs/reference/dvcqg-interfaces.md §10; QCVN 120 inbound packets; TT 01/2018 Điều
+17: the one-stop system receives dossiers from DVCQG): `POST {base_url}/o/rest/v2/nps/createdossierfromdvcqg`
 (a new TTKM dossier), `/nhanhsdvcqg` (a land-tax voucher or a TTKM supplement) and `/nhantbthuedvcqg` (a
 land-tax notice) answer `{error_code, message}`: 0 for a push they stored, 1 for the repeat of a stored one,
 -1 for a packet they refuse.
@@ -135,7 +135,7 @@ class Inbound:
         return packet
 
     def _notice_file(self, notice: str) -> str:
-        """A land-tax notice (base64 XML, /DATA/BODY/ROW_LIST with MA_HSO: dvcqg-interfaces §10)."""
+        """A land-tax notice (base64 XML, /DATA/BODY/ROW_LIST with MA_HSO: docs/reference/dvcqg-interfaces.md §10)."""
         xml = (
             "<?xml version='1.0' encoding='UTF-8'?><DATA><HEADER><SO_THONG_BAO>"
             f"{notice}</SO_THONG_BAO></HEADER><BODY><ROW_LIST><MA_HSO>{self.dossier_code}</MA_HSO>"

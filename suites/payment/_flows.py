@@ -1,4 +1,5 @@
-"""The fee flows of the payment suite, driven once per run (dvcqg-interfaces §11.1, docs/payment-outcomes.md).
+"""The fee flows of the payment suite, driven once per run (docs/reference/dvcqg-interfaces.md §11.1,
+docs/payment-outcomes.md).
 
 Every flow is one dossier asked for its fee (status 6) whose payment the SUT starts on the national payment
 platform we play. The amount selects what the platform does by itself (`SoTien % 1000`: approve, decline,

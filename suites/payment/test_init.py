@@ -1,5 +1,6 @@
-"""Starting a payment (dvcqg-interfaces §11.1(a)): the INIT the SUT sends to the national payment platform for
-a dossier's fee, as the platform received and judged it (evidence), and what the SUT answered the control API.
+"""Starting a payment (docs/reference/dvcqg-interfaces.md §11.1(a)): the INIT the SUT sends to the national payment
+platform for a dossier's fee, as the platform received and judged it (evidence), and what the SUT answered the
+control API.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from suites.payment._flows import FEE_STATUS, FeeFlow, PaymentRun, init_of, list
 #: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
 pytestmark = [pytest.mark.capability("payment"), pytest.mark.dvc_needs("dossier-sync")]
 
-#: the values every known client sends (dvcqg-interfaces §11.1(a): TD and OpenCPS defaults)
+#: the values every known client sends (docs/reference/dvcqg-interfaces.md §11.1(a): TD and OpenCPS defaults)
 OBSERVED = {"LoaiBanTin": "INIT", "LoaiHinhThanhToan": "PAY", "MaTienTe": "VND", "NgonNgu": "vi-VN"}
 #: rules other tests own: the checksum (PAY-INIT-CHECKSUM) and the amount (PAY-INIT-AMOUNT)
 OWNED_ELSEWHERE = {"PAY-CHECKSUM", "PAY-AMOUNT"}

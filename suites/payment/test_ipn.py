@@ -1,5 +1,5 @@
-"""The payment result the platform reports (IPN, dvcqg-interfaces §11.1(b)): what the SUT answers, as the
-national side judged it (docs/payment-outcomes.md, "How the SUT's reply is judged"), and what the SUT does with
+"""The payment result the platform reports (IPN, docs/reference/dvcqg-interfaces.md §11.1(b)): what the SUT answers,
+as the national side judged it (docs/payment-outcomes.md, "How the SUT's reply is judged"), and what the SUT does with
 it: believed only when genuine, for a payment it started and for the amount it started; applied once.
 
 Besides the platform's own IPN with a wrong checksum, the suite posts IPNs of its own to the SUT's IPN URL before

@@ -1,5 +1,6 @@
-"""After the payment (dvcqg-interfaces §11.1(b)-(d), §8.1): the dossier goes back to processing and DVCQG learns
-it was paid online; a result the SUT never got in a valid IPN is learnt with QUERY; the e-receipt is fetched.
+"""After the payment (docs/reference/dvcqg-interfaces.md §11.1(b)-(d), §8.1): the dossier goes back to processing and
+DVCQG learns it was paid online; a result the SUT never got in a valid IPN is learnt with QUERY; the e-receipt is
+fetched.
 
 Every flow of the run ends paid (approved by the platform, after a decline, pending, with a duplicate, late or
 wrongly signed IPN, after a failure of an earlier attempt, or by a person on the pay page).

@@ -1,4 +1,5 @@
-"""The id_token is verified before anyone is signed in (OpenID Connect Core 1.0 §3.1.3.7; dvcqg-interfaces §12):
+"""The id_token is verified before anyone is signed in (OpenID Connect Core 1.0 §3.1.3.7;
+docs/reference/dvcqg-interfaces.md §12):
 signature against the provider's JWKS, issuer, audience, expiry and the nonce of this sign-in.
 
 For each check, the mock provider issues ONE bad id_token in the next token response (its test hook

@@ -1,6 +1,6 @@
 """Sign-in with the national SSO (TT 01/2018 Điều 16, TT 22/2019 Điều 3 k10; OpenID Connect authorization-code
-flow at DVCQG's identity provider, dvcqg-interfaces §12): the SUT sends the browser to the provider with a
-well-formed authorization request (state, nonce), exchanges the code server-side, reads userinfo and opens a
+flow at DVCQG's identity provider, docs/reference/dvcqg-interfaces.md §12): the SUT sends the browser to the provider
+with a well-formed authorization request (state, nonce), exchanges the code server-side, reads userinfo and opens a
 session for the account; a callback whose state the SUT did not issue for this sign-in opens nothing.
 
 A person's browser is played by `suites.sso._browser.Browser` (no JavaScript, redirects by hand); the account

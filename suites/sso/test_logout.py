@@ -1,5 +1,5 @@
-"""Logout (dvcqg-interfaces §12, OpenID Connect RP-initiated logout): the SUT ends its own session — the
-browser's old cookies no longer sign anybody in — and sends the browser to the national provider's
+"""Logout (docs/reference/dvcqg-interfaces.md §12, OpenID Connect RP-initiated logout): the SUT ends its own session
+— the browser's old cookies no longer sign anybody in — and sends the browser to the national provider's
 end_session endpoint with id_token_hint and post_logout_redirect_uri, so the person is signed out there too
 and comes back to the SUT. Driven once per module.
 """

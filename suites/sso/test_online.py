@@ -1,5 +1,6 @@
-"""Online submission by a citizen signed in with the national SSO (TT 22/2019 Điều 6 k1; dvcqg-interfaces §12,
-§3.1): the dossier is the account's, and DVCQG learns so from MaDoiTuong = the account's TechID in every
+"""Online submission by a citizen signed in with the national SSO (TT 22/2019 Điều 6 k1;
+docs/reference/dvcqg-interfaces.md §12, §3.1): the dossier is the account's, and DVCQG learns so from MaDoiTuong = the
+account's TechID in every
 DongBoHoSoMC of that dossier.
 
 The citizen submits through the SUT's `POST /api/dossiers`; the dossier is then received through the control

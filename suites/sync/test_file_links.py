@@ -1,5 +1,5 @@
-"""File links of the sync (QCVN 120 Quy trình đồng bộ; dvcqg-interfaces §3.3): DVCQG fetches the files a synced
-dossier points to, the submitted components (`TaiLieuNop[].DuongDanTaiTepTin`) and the result documents
+"""File links of the sync (QCVN 120 Quy trình đồng bộ; docs/reference/dvcqg-interfaces.md §3.3): DVCQG fetches the
+files a synced dossier points to, the submitted components (`TaiLieuNop[].DuongDanTaiTepTin`) and the result documents
 (`DanhSachGiayToKetQua[].DuongDanTepTinKetQua`), from the links themselves, with no account at the SUT. Every link
 of every packet DVCQG accepted for the dossier must answer a request with no credentials (no cookie, no token) with
 the file itself: HTTP 200 and non-empty content that is not an HTML page (a sign-in form is not the file).

@@ -23,7 +23,7 @@ from harness.sut import DossierRequest, SutDescription
 from mock_portal.server import free_port
 
 TOKEN = "fake-control"
-# action -> (statuses it applies to, status after); dvcqg-interfaces §8.1's suggested machine
+# action -> (statuses it applies to, status after); docs/reference/dvcqg-interfaces.md §8.1's suggested machine
 MACHINE = {
     "receive": ("1", "2"),
     "reject": ("1", "3"),

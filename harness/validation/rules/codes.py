@@ -1,4 +1,4 @@
-"""Dossier-code semantics (TT 01/2018/TT-VPCP Đ19; the TD province guard, dvcqg-interfaces §3.4)."""
+"""Dossier-code semantics (TT 01/2018/TT-VPCP Đ19; the TD province guard, docs/reference/dvcqg-interfaces.md §3.4)."""
 
 from __future__ import annotations
 

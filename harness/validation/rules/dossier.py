@@ -1,4 +1,4 @@
-"""Dossier and progress semantics (NĐ 61/2018, QĐ 766 terminal statuses, dvcqg-interfaces §14.4)."""
+"""Dossier and progress semantics (NĐ 61/2018, QĐ 766 terminal statuses, docs/reference/dvcqg-interfaces.md §14.4)."""
 
 from __future__ import annotations
 
