@@ -359,7 +359,8 @@ class DossierService:
             "NoiNopHoSo": "2",
             "HoSoCoThanhPhanSoHoa": "1" if files else "0",
             "TaiKhoanDuocXacThucVoiVNeID": "1" if online and request.tech_id else "0",
-            "DuocThanhToanTrucTuyen": "0",
+            # defect `paid-flag-without-payment`: every online dossier flagged as paid online, fee or not
+            "DuocThanhToanTrucTuyen": "1" if online and self._defects.on("paid-flag-without-payment") else "0",
             "NgayTuChoi": "",
             "NgayNopHoSo": stamp(moment),
             "DinhDanhCHS": _owner_identifiers(request.id_number),
@@ -475,7 +476,7 @@ class DossierService:
             record["DanhSachLePhi"] = self._fee_lines(procedure, record["KenhThucHien"], amount)
         elif action.name == "pay":
             record["DuocThanhToanTrucTuyen"] = "1"
-        elif action.name == "finish":
+        elif action.name == "finish" or (action.name == "process" and self._defects.on("results-before-finish")):
             record["DanhSachGiayToKetQua"] = self._results(conn, record, procedure)
         elif action.name == "return_result":
             record["NgayTra"] = stamp(moment)

@@ -16,7 +16,13 @@ from harness.core.checksum import payment_checksum
 from harness.core.timestamps import format_timestamp, is_calendar_timestamp, parse_timestamp
 from harness.generation._pools import CCCD_PROVINCE
 from harness.validation.rules.codes import parse_dossier_code
-from harness.validation.rules.dossier import RESULT_RETURNED, TERMINAL_STATUSES
+from harness.validation.rules.dossier import (
+    PAID_ONLINE,
+    RESULT_RETURNED,
+    TERMINAL_STATUSES,
+    UNDER_WAY,
+    lists_a_fee,
+)
 
 Entity = dict[str, Any]
 
@@ -57,6 +63,10 @@ def retarget_code(code: str, *, province: str | None = None, received: str | Non
 
 def dossier(entity: Entity, ctx: Context) -> None:
     rnd = ctx.rnd
+    if entity.get("TrangThaiHoSo") in UNDER_WAY and entity.get("DanhSachGiayToKetQua"):
+        entity["DanhSachGiayToKetQua"] = []  # no result before processing ends (QCVN120-RESULT-AT-END)
+    if entity.get("DuocThanhToanTrucTuyen") in PAID_ONLINE and not lists_a_fee(entity):
+        entity["DuocThanhToanTrucTuyen"] = "0"  # paid online only with a fee to pay (QCVN120-PAID-FLAG)
     received = entity.get("NgayTiepNhan")
     if not isinstance(received, str) or not is_calendar_timestamp(received):
         return

@@ -338,6 +338,23 @@ def _has_amount_lines(entity: Entity, packet: Any) -> bool:
     )
 
 
+def _result_under_way(entity: Entity, rnd: random.Random, packet: Any) -> None:
+    entity["TrangThaiHoSo"] = "4"
+    entity["DanhSachGiayToKetQua"] = [
+        {
+            "TenGiayTo": "Giấy chứng nhận",
+            "MaThanhPhanHoSo": "KQ01",
+            "GiayToId": str(rnd.randint(1, 10**6)),
+            "DuongDanTepTinKetQua": f"https://dvc.example.gov.vn/files/{rnd.randint(1, 10**9)}",
+        }
+    ]
+
+
+def _paid_without_fee(entity: Entity, rnd: random.Random, packet: Any) -> None:
+    entity["DuocThanhToanTrucTuyen"] = rnd.choice(["1", "2"])
+    entity["DanhSachLePhi"] = []
+
+
 SEMANTIC: dict[str, SemanticViolator] = {
     "QCVN120-DOSSIER-DUE-DATE": SemanticViolator(
         ("dossier",), lambda e, p: _received(e) is not None, _due_before_receipt
@@ -356,6 +373,8 @@ SEMANTIC: dict[str, SemanticViolator] = {
         ("dossier", "progress"), lambda e, p: _with_code(e) and isinstance(p, dict) and "madonvi" in p, _other_province
     ),
     "QCVN120-OWNER-ID": SemanticViolator(("dossier",), lambda e, p: True, _owner_id_mismatch),
+    "QCVN120-RESULT-AT-END": SemanticViolator(("dossier",), lambda e, p: True, _result_under_way),
+    "QCVN120-PAID-FLAG": SemanticViolator(("dossier",), lambda e, p: True, _paid_without_fee),
     "FMT-DATETIME-CALENDAR": SemanticViolator(("dossier",), lambda e, p: _received(e) is not None, _impossible_time),
     "PAY-CHECKSUM": SemanticViolator(("*checksum",), lambda e, p: isinstance(e.get("MaXacThuc"), str), _flip_checksum),
     "PAY-AMOUNT": SemanticViolator(("payment_init",), _has_amount_lines, _amount_off),

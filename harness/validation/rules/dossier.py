@@ -9,6 +9,11 @@ from harness.validation.rules._registry import Finding, Path, RuleContext, entit
 
 TERMINAL_STATUSES = frozenset({"3", "7", "8", "9", "10"})
 RESULT_RETURNED = "10"
+#: statuses in which processing is still under way: no result can exist yet (1 new, 2 received, 4 processing,
+#: 5 waiting for a supplement, 6 waiting for the fee)
+UNDER_WAY = frozenset({"1", "2", "4", "5", "6"})
+#: DuocThanhToanTrucTuyen values that say the fee was paid online (1 on DVCQG's platform, 2 on the province's)
+PAID_ONLINE = frozenset({"1", "2"})
 
 
 def _date(entity: dict[str, Any], key: str) -> str | None:
@@ -82,3 +87,42 @@ def owner_id_type_agrees(entity: dict[str, Any], path: Path, ctx: RuleContext) -
                 )
             )
     return findings or None
+
+
+@entity_rule("QCVN120-RESULT-AT-END", "dossier")
+def results_only_once_processing_ended(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
+    status, results = entity.get("TrangThaiHoSo"), entity.get("DanhSachGiayToKetQua")
+    if status in UNDER_WAY and isinstance(results, list) and results:
+        return [
+            Finding(
+                "QCVN120-RESULT-AT-END",
+                (*path, "DanhSachGiayToKetQua"),
+                f'TrangThaiHoSo is "{status}" (processing under way) but DanhSachGiayToKetQua lists '
+                f"{len(results)} result document(s)",
+            )
+        ]
+    return None
+
+
+def lists_a_fee(entity: dict[str, Any]) -> bool:
+    """DanhSachLePhi names something to pay: a line whose Gia is not a plain amount counts (FMT-AMOUNT judges its
+    form), so only no line at all, or amounts that add up to 0, mean "nothing to pay"."""
+    lines = [line for line in entity.get("DanhSachLePhi") or [] if isinstance(line, dict)]
+    prices = [line.get("Gia") for line in lines]
+    if any(not (isinstance(price, str) and price.strip().isdigit()) for price in prices):
+        return True
+    return sum(int(str(price).strip()) for price in prices) > 0
+
+
+@entity_rule("QCVN120-PAID-FLAG", "dossier")
+def paid_online_needs_a_fee(entity: dict[str, Any], path: Path, ctx: RuleContext) -> list[Finding] | None:
+    flag = entity.get("DuocThanhToanTrucTuyen")
+    if flag in PAID_ONLINE and not lists_a_fee(entity):
+        return [
+            Finding(
+                "QCVN120-PAID-FLAG",
+                (*path, "DuocThanhToanTrucTuyen"),
+                f'DuocThanhToanTrucTuyen is "{flag}" (paid online) but DanhSachLePhi lists no fee to pay',
+            )
+        ]
+    return None
