@@ -2,7 +2,8 @@
 
 Public API (everything else is internal and may change):
 
-- `validate(packet, type=None, profile="strict", secret=...)` → `ValidationResult`
+- `validate(packet, type=None, profile="strict", secret=..., max_violations=100)` → `ValidationResult` (the
+  first `max_violations` violations; `truncated`, `violation_count` and `count_text()` say how many more)
 - `validate_file(path, ...)`, `detect_type(packet)`, `get_validator(type, profile)`
 - `valid_packets(type, profile)`, `invalid_packets(type, profile, rule=None)`: Hypothesis strategies
 - `packet_types()`, `rules()`: the catalogues

@@ -23,7 +23,7 @@ from mock_portal._errors import JSON, channel_of, error_body
 from mock_portal.config import MockConfig
 from mock_portal.evidence import EvidenceStore, Exchange, open_store
 from mock_portal.faults import REQUEST_KINDS, FaultEngine, load_fault_file
-from mock_portal.lean import Answer, LeanEndpoint, lean_routes
+from mock_portal.lean import LEAN_MAX_BYTES, Answer, LeanEndpoint, lean_routes
 from mock_portal.notes import ExchangeNote
 from mock_portal.state import MockState
 
@@ -95,7 +95,7 @@ class EvidenceMiddleware:
                 exchange.rules = (f"FAULT:{fault.kind}#{fault.id}",)
                 await self._answer_fault(fault.kind, fault, channel, exchange, note, started, send)
                 return
-            lean = self.lean.get(path) if scope["method"] == "POST" else None
+            lean = self.lean.get(path) if scope["method"] == "POST" and len(raw) < LEAN_MAX_BYTES else None
             if lean is not None:
                 status, headers, payload = _call_lean(lean, scope, raw, parsed, request_headers)
             else:

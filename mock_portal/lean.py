@@ -15,6 +15,9 @@ from typing import Any
 from starlette.routing import BaseRoute, Route
 
 Scope = MutableMapping[str, Any]
+#: bodies at least this large skip the lean entry: through the router, the endpoint can validate them on a
+#: worker thread, so that a large packet does not hold the event loop (a lean entry is synchronous)
+LEAN_MAX_BYTES = 64 * 1024
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers (no content-length), body
 
 

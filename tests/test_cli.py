@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from harness.core.errors import UsageError
+from harness.validation.files import read_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 EXAMPLES = ROOT / "examples"
 
 
-def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "harness", *args],
         capture_output=True,
@@ -22,6 +27,7 @@ def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[s
         input=stdin.decode() if stdin is not None else None,
         timeout=60,
         cwd=ROOT,
+        env={**os.environ, **env} if env else None,
     )
 
 
@@ -148,3 +154,78 @@ def test_console_script_and_version() -> None:
     script = Path(sys.executable).parent / "dvc-harness"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "dvc-harness" in result.stdout
+
+
+# --- bounds: input size (--max-bytes) and violations listed (--max-violations) ------------------------
+
+
+def write(tmp_path: Path, packet: Any, name: str = "packet.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(packet, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def empty_dossiers(count: int) -> dict[str, Any]:
+    packet = json.loads((GOLDEN / "DongBoHoSoMC.extended.json").read_text(encoding="utf-8"))
+    return {**packet, "data": [{}] * count}
+
+
+def test_input_larger_than_max_bytes_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = str(GOLDEN / "DongBoHoSoMC.extended.json")
+    size = Path(path).stat().st_size
+    for result in (
+        run("validate", "--max-bytes", str(size - 1), path),
+        run("validate", path, env={"DVC_HARNESS_VALIDATE_MAX_BYTES": str(size - 1)}),
+        run("validate", "--max-bytes", "100", "-", stdin=Path(path).read_bytes()),
+    ):
+        assert result.returncode == 2, result.stderr
+        assert "larger than" in result.stderr and "--max-bytes" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert run("validate", "--max-bytes", str(size), path).returncode == 0
+
+
+def test_max_bytes_reads_at_most_one_byte_past_the_limit() -> None:
+    class Endless:
+        """A stream that never ends: reading it whole would never return."""
+
+        def __init__(self) -> None:
+            self.asked: list[int | None] = []
+
+        def read(self, size: int | None = -1) -> bytes:
+            self.asked.append(size)
+            if size is None or size < 0:
+                raise AssertionError("read the whole stream")
+            return b"x" * size
+
+    stream = Endless()
+    with pytest.raises(UsageError, match="larger than 1000 bytes"):
+        read_bytes("-", stdin=stream, max_bytes=1000)
+    assert stream.asked == [1001]
+
+
+def test_a_hostile_packet_lists_the_cap_and_says_more(tmp_path: Path) -> None:
+    path = write(tmp_path, empty_dossiers(10_000))
+    result = run("validate", "--json", path)
+    assert result.returncode == 1
+    payload = json.loads(result.stdout)
+    assert len(payload["violations"]) == 100
+    assert payload["violations_truncated"] is True and payload["violation_count"] is None
+
+    human = run("validate", "--max-violations", "5", path)
+    assert human.returncode == 1
+    assert "5 of more than 5 violations shown" in human.stdout
+    assert human.stdout.count("source:") == 5 and "--max-violations" in human.stdout
+
+
+def test_violations_past_the_cap_are_counted_when_cheap(tmp_path: Path) -> None:
+    packet = json.loads((GOLDEN / "DongBoHoSoMC.extended.json").read_text(encoding="utf-8"))
+    dossier = packet["data"][0]
+    packet["data"] = [
+        {**dossier, "MaHoSo": f"{dossier['MaHoSo'][:-4]}{i + 1:04d}", "TrangThaiHoSo": "10", "NgayTra": ""}
+        for i in range(30)
+    ]  # a semantic rule broken 30 times: rule findings are counted past the cap
+    result = run("validate", "--json", "--max-violations", "5", write(tmp_path, packet))
+    payload = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert len(payload["violations"]) == 5 and payload["violation_count"] == 30
+    assert "5 of 30 violations shown" in run("validate", "--max-violations", "5", write(tmp_path, packet)).stdout

@@ -50,22 +50,49 @@ def _coerced(error: ValidationError) -> tuple[bool, Any]:
     return False, None
 
 
-def coerce(instance: Any, errors: Iterable[ValidationError]) -> tuple[Any, bool]:
-    """A copy of `instance` with every coercible type error fixed, and whether anything changed."""
-    changed = False
-    result = instance
-    for error in errors:
+class Coercer:
+    """Applies coercible type errors one at a time to a copy of a packet that shares every container
+    off the fixed paths with the original (a hostile packet of many items is not deep-copied)."""
+
+    def __init__(self, instance: Any) -> None:
+        self.original = instance
+        self.result = instance
+        self._copied: set[int] = set()  # ids of the containers this copy owns
+
+    @property
+    def changed(self) -> bool:
+        return self.result is not self.original
+
+    def offer(self, error: ValidationError) -> bool:
+        """Fix the error's value if the lenient reading allows it; whether it did."""
         if error.validator not in ("type", "const", "enum"):
-            continue
+            return False
         ok, value = _coerced(error)
         path = list(error.absolute_path)
         if not ok or not path:
-            continue
-        if not changed:
-            result = copy.deepcopy(instance)
-            changed = True
-        target = result
+            return False
+        target = self._own(self.result, None, None)
         for step in path[:-1]:
-            target = target[step]
+            target = self._own(target[step], target, step)
         target[path[-1]] = value
-    return result, changed
+        return True
+
+    def _own(self, container: Any, parent: Any, step: Any) -> Any:
+        """`container` itself if this copy owns it, else a shallow copy put in its place."""
+        if id(container) in self._copied:
+            return container
+        copied = copy.copy(container)
+        self._copied.add(id(copied))
+        if parent is None:
+            self.result = copied
+        else:
+            parent[step] = copied
+        return copied
+
+
+def coerce(instance: Any, errors: Iterable[ValidationError]) -> tuple[Any, bool]:
+    """A copy of `instance` with every coercible type error fixed, and whether anything changed."""
+    coercer = Coercer(instance)
+    for error in errors:
+        coercer.offer(error)
+    return coercer.result, coercer.changed

@@ -1,8 +1,13 @@
-"""jsonschema errors → rule-labelled violations with JSON pointers and messages a vendor can act on."""
+"""jsonschema errors → rule-labelled violations with JSON pointers and messages a vendor can act on.
+
+Errors are taken one at a time from jsonschema's lazy `iter_errors` (`ViolationCollector`), so that the
+validator stops walking a hostile packet once it holds more violations than it will list.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -13,6 +18,7 @@ from harness.specs.catalogue import Catalogue
 from harness.specs.store import Located, SchemaStore
 
 FALLBACK_RULE = "QCVN120-STRUCTURE"
+UNCAPPED = sys.maxsize
 _MAX_SHOWN = 60
 
 
@@ -77,41 +83,97 @@ class ErrorLabeller:
         return best[0], best[1] or source
 
 
-def _detail(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
-    """(path, what is wrong) pairs; one error can name several fields (required, additionalProperties)."""
+def _detail(error: ValidationError) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(path, what is wrong) pairs; one error can name several fields (required, additionalProperties:
+    as many as the packet has, hence lazily)."""
     path = tuple(error.absolute_path)
     keyword = error.validator
     value = error.instance
     expected: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     if keyword == "required" and isinstance(value, dict):
-        missing = [name for name in expected if name not in value]
-        return [((*path, name), f"required field {name} is missing") for name in missing]
+        return (((*path, name), f"required field {name} is missing") for name in expected if name not in value)
     if keyword == "additionalProperties" and isinstance(value, dict):
         known = set(schema.get("properties", {}))
-        extra = [name for name in value if name not in known]
-        return [((*path, name), f"field {name} is not part of this packet") for name in extra]
+        return (((*path, name), f"field {name} is not part of this packet") for name in value if name not in known)
     field = f"{path[-1]}: " if path and isinstance(path[-1], str) else ""
     if keyword == "type":
         expected = error.validator_value
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
-        return [(path, f"{field}got {json_type(value)} {show(value)}, expected a JSON {wanted}")]
+        return iter([(path, f"{field}got {json_type(value)} {show(value)}, expected a JSON {wanted}")])
     if keyword == "pattern":
-        return [(path, f"{field}{show(value)} does not have the required form {error.validator_value}")]
+        return iter([(path, f"{field}{show(value)} does not have the required form {error.validator_value}")])
     if keyword == "enum":
         allowed = ", ".join(show(v) for v in expected)
-        return [(path, f"{field}{show(value)} is not one of {allowed}")]
+        return iter([(path, f"{field}{show(value)} is not one of {allowed}")])
     if keyword == "const":
-        return [(path, f"{field}{show(value)} must be {show(error.validator_value)}")]
+        return iter([(path, f"{field}{show(value)} must be {show(error.validator_value)}")])
     if keyword == "minLength" and isinstance(value, str):
-        return [(path, f"{field}empty or too short (at least {error.validator_value} characters)")]
+        return iter([(path, f"{field}empty or too short (at least {error.validator_value} characters)")])
     if keyword == "maxLength" and isinstance(value, str):
-        return [(path, f"{field}{len(value)} characters, at most {error.validator_value} allowed")]
+        return iter([(path, f"{field}{len(value)} characters, at most {error.validator_value} allowed")])
     if keyword == "minItems" and isinstance(value, list):
-        return [(path, f"{field}{len(value)} items, at least {error.validator_value} required")]
+        return iter([(path, f"{field}{len(value)} items, at least {error.validator_value} required")])
     if keyword in ("minimum", "maximum"):
-        return [(path, f"{field}{show(value)} is outside the allowed range ({keyword} {error.validator_value})")]
-    return [(path, f"{field}{error.message}")]
+        return iter([(path, f"{field}{show(value)} is outside the allowed range ({keyword} {error.validator_value})")])
+    return iter([(path, f"{field}{error.message}")])
+
+
+class ViolationCollector:
+    """Violations of a stream of errors, up to a cap: `add` says when more than `cap` are held.
+
+    A type error at a place hides the other keyword errors at that place (whichever comes first), a
+    (rule, pointer) pair is reported once, and only errors whose rule is `active` count. Stopping early
+    yields exactly what the whole stream's prefix up to that error yields.
+    """
+
+    def __init__(self, labeller: ErrorLabeller, catalogue: Catalogue, cap: int, active: Callable[[str], bool]) -> None:
+        self._labeller = labeller
+        self._catalogue = catalogue
+        self._cap = cap
+        self._active = active
+        self._typed_places: set[tuple[str | int, ...]] = set()
+        self._seen: set[tuple[str, str]] = set()
+        # (place of the error, whether a type error, violation)
+        self._held: list[tuple[tuple[str | int, ...], bool, Violation]] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self._held) > self._cap
+
+    def violations(self) -> list[Violation]:
+        return [violation for _, _, violation in self._held]
+
+    def add(self, error: ValidationError) -> bool:
+        """Take one error; True once more than `cap` violations are held (stop feeding then)."""
+        place = tuple(error.absolute_path)
+        typed = error.validator == "type"
+        if not typed and place in self._typed_places:
+            return self.full
+        if typed and place not in self._typed_places:
+            self._typed_places.add(place)
+            self._hide(place)
+        rule_id, source = self._labeller.label(error)
+        rule = self._catalogue.rule(rule_id or FALLBACK_RULE)
+        if not self._active(rule.id):
+            return self.full
+        for path, detail in _detail(error):
+            pointer = json_pointer(path)
+            if (rule.id, pointer) in self._seen:
+                continue
+            self._seen.add((rule.id, pointer))
+            message = f"{detail} — {rule.title}." + (f" Fix: {rule.fix}." if rule.fix else "")
+            self._held.append((place, typed, Violation(rule.id, pointer, message, source or rule.source)))
+            if self.full:
+                return True
+        return False
+
+    def _hide(self, place: tuple[str | int, ...]) -> None:
+        """A type error arrived at `place`: drop the other keyword errors held for it."""
+        kept = [held for held in self._held if held[0] != place or held[1]]
+        if len(kept) < len(self._held):
+            self._seen = {(v.rule, v.pointer) for _, _, v in kept}
+            self._held = kept
 
 
 def schema_violations(
@@ -119,21 +181,8 @@ def schema_violations(
     labeller: ErrorLabeller,
     catalogue: Catalogue,
 ) -> list[Violation]:
-    """Violations for a set of errors; a type error at a place hides other keyword errors at that place."""
-    errors = list(errors)
-    typed_places = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
-    seen: set[tuple[str, str]] = set()
-    violations: list[Violation] = []
+    """Every violation of a set of errors (uncapped; see ViolationCollector)."""
+    collector = ViolationCollector(labeller, catalogue, UNCAPPED, lambda _rule: True)
     for error in errors:
-        if error.validator != "type" and tuple(error.absolute_path) in typed_places:
-            continue
-        rule_id, source = labeller.label(error)
-        rule = catalogue.rule(rule_id or FALLBACK_RULE)
-        for path, detail in _detail(error):
-            pointer = json_pointer(path)
-            if (rule.id, pointer) in seen:
-                continue
-            seen.add((rule.id, pointer))
-            message = f"{detail} — {rule.title}." + (f" Fix: {rule.fix}." if rule.fix else "")
-            violations.append(Violation(rule.id, pointer, message, source or rule.source))
-    return violations
+        collector.add(error)
+    return collector.violations()

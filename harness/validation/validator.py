@@ -7,19 +7,23 @@ from functools import cache
 from typing import Any
 
 from harness.core.profiles import Profile
-from harness.core.violations import ValidationResult, Violation, json_pointer
+from harness.core.violations import DEFAULT_MAX_VIOLATIONS, ValidationResult, Violation, json_pointer
 from harness.specs.catalogue import Catalogue, PacketType, load_catalogue
 from harness.specs.store import Located, SchemaStore, load_store
-from harness.validation._coercion import coerce
+from harness.validation._coercion import Coercer
 from harness.validation._engines import compiled_validator, detailed_validator
 from harness.validation._paths import Trie, always_applied, parse_template
-from harness.validation._schema_errors import ErrorLabeller, schema_violations
+from harness.validation._schema_errors import UNCAPPED, ErrorLabeller, ViolationCollector
 from harness.validation.rules import ENTITY_CHECKS, PACKET_BINDERS, SCHEMA_PATTERNS, Finding, PacketCheck, RuleContext
 
 DEFAULT_SECRET = "demo-secret"
 _MAX_COERCION_ROUNDS = 4
+#: rule findings counted exactly (past the cap they are not rendered); beyond, "more than N"
+_FINDINGS_COUNTED = 10_000
 
-EntityRunner = Callable[[Any, RuleContext, list[Finding]], None]
+# Runs one entity kind's checks, appending findings; stops (returning False) once the list holds more
+# than the given number.
+EntityRunner = Callable[[Any, RuleContext, list[Finding], int], bool]
 
 
 class PacketValidator:
@@ -30,6 +34,10 @@ class PacketValidator:
     they concern must satisfy its definition; a packet it accepts then needs no walk for them. A packet
     it refuses takes the detailed path (the published schema, then every rule), so verdicts and rule
     IDs are the same either way.
+
+    Work on a refused packet is bounded by `max_violations`: jsonschema's errors are taken lazily and the
+    walk stops once more violations are held than will be listed (then the semantic rules are not run:
+    the list is full and "more than N" is said); rule findings past the cap are counted, not rendered.
     """
 
     def __init__(
@@ -83,7 +91,7 @@ class PacketValidator:
         trie.add(parse_template(pointer), kind)
         entities = trie.compile({kind: _never})
 
-        def run(packet: Any, ctx: RuleContext, out: list[Finding]) -> None:
+        def run(packet: Any, ctx: RuleContext, out: list[Finding], limit: int) -> bool:
             for path, entity, _ in entities(packet):
                 if type(entity) is not dict:
                     continue
@@ -91,43 +99,79 @@ class PacketValidator:
                     found = check(entity, path, ctx)
                     if found:
                         out.extend(found)
+                        if len(out) > limit:
+                            return False
+            return True
 
         return run
 
-    def validate(self, packet: Any, *, secret: str = DEFAULT_SECRET, agency: str | None = None) -> ValidationResult:
+    def validate(
+        self,
+        packet: Any,
+        *,
+        secret: str = DEFAULT_SECRET,
+        agency: str | None = None,
+        max_violations: int | None = DEFAULT_MAX_VIOLATIONS,
+    ) -> ValidationResult:
+        """The verdict, listing at most `max_violations` violations (None: every one)."""
+        cap = UNCAPPED if max_violations is None else max_violations
+        if cap < 1:
+            raise ValueError(f"max_violations must be at least 1, got {max_violations}")
         violations: list[Violation] = []
         packet_checks = self._packet_checks
         if not self._fast.is_valid(packet):
-            packet, violations = self._schema_failures(packet)
+            packet, violations, complete = self._schema_failures(packet, cap)
+            if not complete:  # more than the cap already: no need to look further
+                return self._result(violations[:cap], len(violations) - cap, counted=False)
             packet_checks = self._all_packet_checks
         findings: list[Finding] = []
         ctx = RuleContext(packet, self.profile, secret, agency)
+        counted = True
         for runner in self._entity_runners:
-            runner(packet, ctx, findings)
-        for check in packet_checks:
+            if not runner(packet, ctx, findings, max(cap, _FINDINGS_COUNTED)):
+                counted = False
+                break
+        for check in packet_checks if counted else ():
             found = check(packet, ctx)
             if found:
                 findings.extend(found)
-        if findings:
-            violations.extend(self._finding_violation(f) for f in findings)
-        if not violations:
+        if not violations and not findings:
             return ValidationResult(self.packet_type.name, self.profile.value)
-        return ValidationResult(self.packet_type.name, self.profile.value, tuple(violations))
+        rendered = findings[: max(0, cap - len(violations))]
+        violations.extend(self._finding_violation(f) for f in rendered)
+        return self._result(violations, len(findings) - len(rendered), counted=counted)
 
-    def _schema_failures(self, packet: Any) -> tuple[Any, list[Violation]]:
-        """The detailed path. Lenient: read coercible scalars as their string form first."""
-        errors = list(self._detailed.iter_errors(packet))
-        if self.profile is Profile.LENIENT:
-            for _ in range(_MAX_COERCION_ROUNDS):
-                packet, changed = coerce(packet, errors)
-                if not changed:
+    def _result(self, violations: list[Violation], omitted: int, *, counted: bool) -> ValidationResult:
+        return ValidationResult(
+            self.packet_type.name, self.profile.value, tuple(violations), omitted=omitted, counted=counted
+        )
+
+    def _schema_failures(self, packet: Any, cap: int) -> tuple[Any, list[Violation], bool]:
+        """The detailed path, stopped once more than `cap` violations are held (then False: not complete).
+
+        Lenient: read coercible scalars as their string form first (fixed as they are met, each round on
+        the result of the previous one)."""
+        for round_ in range(_MAX_COERCION_ROUNDS + 1):
+            coercer = Coercer(packet) if self.profile is Profile.LENIENT and round_ < _MAX_COERCION_ROUNDS else None
+            collector = ViolationCollector(self._labeller, self._catalogue, cap, self._active)
+            complete, errors = True, 0
+            for error in self._detailed.iter_errors(packet):
+                errors += 1
+                if coercer is not None and coercer.offer(error):
+                    continue
+                if collector.add(error):
+                    complete = False
                     break
-                errors = list(self._detailed.iter_errors(packet))
-        violations = schema_violations(errors, self._labeller, self._catalogue)
-        violations = [v for v in violations if self._catalogue.rule(v.rule).active_in(self.profile)]
+            if coercer is None or not coercer.changed:
+                break
+            packet = coercer.result
+        violations = collector.violations()
         if not errors and not self._plain.is_valid(packet):
             violations.append(self._engine_disagreement(packet))
-        return packet, violations
+        return packet, violations, complete
+
+    def _active(self, rule_id: str) -> bool:
+        return self._catalogue.rule(rule_id).active_in(self.profile)
 
     def _engine_disagreement(self, packet: Any) -> Violation:
         detail = "; ".join(str(e) for e in list(self._plain.iter_errors(packet))[:3])
@@ -159,11 +203,13 @@ def validate_packet(
     *,
     secret: str = DEFAULT_SECRET,
     agency: str | None = None,
+    max_violations: int | None = DEFAULT_MAX_VIOLATIONS,
 ) -> ValidationResult:
-    """Validate one parsed packet; its type is detected when not given."""
+    """Validate one parsed packet; its type is detected when not given. At most `max_violations` are listed."""
     if type_name is None:
         type_name = detect_type(packet)
-    return get_validator(type_name, Profile.parse(profile)).validate(packet, secret=secret, agency=agency)
+    validator = get_validator(type_name, Profile.parse(profile))
+    return validator.validate(packet, secret=secret, agency=agency, max_violations=max_violations)
 
 
 def detect_type(packet: Any) -> str:

@@ -25,8 +25,9 @@ def load_xsd(type_name: str) -> xmlschema.XMLSchema10:
     return xmlschema.XMLSchema10(str(path))
 
 
-def xsd_errors(data: bytes, type_name: str) -> list[str]:
-    """`<path>: <reason> (line N)` for every XSD violation of the document (empty when valid).
+def xsd_errors(data: bytes, type_name: str, *, limit: int | None = None) -> list[str]:
+    """`<path>: <reason> (line N)` for every XSD violation of the document (empty when valid), or only the
+    first `limit` (xmlschema's errors are lazy: the rest are not computed).
 
     The document is parsed with the safe parser first, so malformed XML or a DOCTYPE raises
     XmlFormError instead of reaching xmlschema.
@@ -38,4 +39,6 @@ def xsd_errors(data: bytes, type_name: str) -> list[str]:
         reason = one_line(error.reason or error.message).replace(f"{{{NS}}}", "")
         line = f" (line {error.sourceline})" if error.sourceline else ""
         errors.append(f"{error.path or '/'}: {reason}{line}")
+        if limit is not None and len(errors) >= limit:
+            break
     return errors

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from harness.core.errors import UsageError
-from harness.core.violations import Violation
+from harness.core.violations import ValidationResult
 
 DEFAULT_CODES: dict[str, int] = {
     "invalid": -1,  # malformed body, missing envelope keys, unknown service, rejected packet
@@ -51,14 +51,26 @@ def error_codes(extra: Mapping[str, Any]) -> dict[str, int]:
     return codes
 
 
-def violations_message(violations: tuple[Violation, ...] | list[Violation]) -> str:
-    """A readable list of what to fix: rule, JSON pointer and message per violation, capped."""
-    count = len(violations)
-    lines = [f"Gói tin không hợp lệ, không được ghi nhận / packet rejected, nothing stored ({count} lỗi / violations):"]
-    for violation in violations[:MAX_LISTED]:
+def violations_message(result: ValidationResult) -> str:
+    """A readable list of what to fix: rule, JSON pointer and message per violation, capped; the count says
+    how many the validator found ("100 of 12000 violations shown", "100 of more than 100 ...")."""
+    violations = result.violations
+    count, total = len(violations), result.violation_count
+    if not result.truncated:
+        found = f"{count} lỗi / violations"
+    else:
+        vi = f"{count}/{total}" if total is not None else f"{count}/hơn {count}"
+        found = f"liệt kê {vi} lỗi / {result.count_text()}"
+    lines = [f"Gói tin không hợp lệ, không được ghi nhận / packet rejected, nothing stored ({found}):"]
+    listed = violations[:MAX_LISTED]
+    for violation in listed:
         lines.append(f"- [{violation.rule}] {violation.pointer or '/'}: {violation.message}")
-    if count > MAX_LISTED:
-        lines.append(f"- ... và {count - MAX_LISTED} lỗi khác / and {count - MAX_LISTED} more")
+    if total is not None and total > len(listed):
+        lines.append(f"- ... và {total - len(listed)} lỗi khác / and {total - len(listed)} more")
+    elif total is None:
+        rest = count - len(listed)
+        more = f"hơn {rest} lỗi khác / and more than {rest} more" if rest else "các lỗi khác / and more, not counted"
+        lines.append(f"- ... và {more}")
     return "\n".join(lines)
 
 

@@ -7,6 +7,11 @@ evidence recorder its service, dossier codes, verdict and rule IDs through `requ
 
 The auth, integration and share endpoints are `LeanRoute`s: the evidence middleware calls their lean
 entry directly (the hot path of a loaded mock); the Starlette endpoint is the same work behind a Request.
+
+A refused packet lists at most `max_violations` violations (mock configuration) and the validator stops
+looking past them, so a packet of 10,000 empty items costs what 10 do. A body of `LEAN_MAX_BYTES` or more
+comes through the router, whose endpoint validates it on a worker thread before the (synchronous) work
+runs: the event loop keeps serving meanwhile, and state is still changed only on the loop.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from harness import get_validator
+from harness import ValidationResult, get_validator
+from harness.core.violations import TRUNCATED_TAG
 from mock_portal._errors import JSON
 from mock_portal.app import PARSED_KEY, parsed_json
 from mock_portal.dvcqg.channel import DvcqgChannel
@@ -31,7 +38,7 @@ from mock_portal.dvcqg.errors import ChannelError, violations_message
 from mock_portal.dvcqg.handlers import ADAPTER_SERVICES, SERVICES, Call, sync_dossiers, sync_progress
 from mock_portal.dvcqg.sessions import Session
 from mock_portal.dvcqg.store import Caller
-from mock_portal.lean import Answer, LeanEndpoint, LeanRoute, Scope
+from mock_portal.lean import LEAN_MAX_BYTES, Answer, LeanEndpoint, LeanRoute, Scope
 from mock_portal.notes import ExchangeNote
 
 log = logging.getLogger("mock_portal.dvcqg")
@@ -40,6 +47,8 @@ AGENCY_CODE = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")
 ENVELOPE_KEYS = ("session", "madonvi", "service")
 POST_PATHS = ("/dvcqg/auth", "/dvcqg/integration", "/dvcqg/share")
 _MAX_NOTED_CODES = 500
+_MAX_SCANNED_ITEMS = 10 * _MAX_NOTED_CODES  # items looked at for codes (a hostile list may hold none)
+_VERDICT_KEY = "dvcqg_verdict"  # scope state: (type, agency, packet, result) validated off the loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +91,10 @@ class _Endpoints:
         """The Starlette endpoint: read the body, do the work, answer in the envelope, brief the recorder."""
 
         async def endpoint(request: Request) -> Response:
-            status, payload = self.answer(work, request.scope, _note(request), await _read_body(request))
+            body = await _read_body(request)
+            if body.parsed and len(body.raw) >= LEAN_MAX_BYTES:
+                await self._validate_off_loop(request.scope, body.value)
+            status, payload = self.answer(work, request.scope, _note(request), body)
             return Response(payload, status_code=status, media_type=JSON)
 
         return endpoint
@@ -125,7 +137,7 @@ class _Endpoints:
                 rules=("QCVN120-AUTH",),
                 verdict="invalid",
             )
-        self._validate("auth", value, None, note)
+        self._validate(scope, "auth", value, None, note)
         account = self.channel.account(value["username"], value["password"])
         if account is None:
             raise ChannelError(
@@ -183,7 +195,7 @@ class _Endpoints:
                     rules=("QCVN120-ENVELOPE",),
                     verdict="invalid",
                 )
-            self._validate(value["service"], value, madonvi, note)
+            self._validate(scope, value["service"], value, madonvi, note)
             caller = Caller(session.username, session.province, madonvi, "integration")
             return handler(Call(self.channel, caller, value, self.channel.now(), body.raw))
 
@@ -214,13 +226,43 @@ class _Endpoints:
                 rules=("STATE:forbidden",),
             )
 
-    def _validate(self, type_name: str, packet: Any, agency: str | None, note: ExchangeNote) -> None:
-        result = get_validator(type_name, self.channel.profile).validate(packet, agency=agency)
+    def _validate(self, scope: Scope, type_name: str, packet: Any, agency: str | None, note: ExchangeNote) -> None:
+        found = scope.get("state", {}).get(_VERDICT_KEY)
+        if found is not None and found[0] == type_name and found[1] == agency and found[2] is packet:
+            result: ValidationResult = found[3]
+        else:
+            result = self._verdict(type_name, packet, agency)
         if result.valid:
             note.verdict = "valid"
             return
         rules = list(dict.fromkeys(v.rule for v in result.violations))
-        raise ChannelError("invalid", violations_message(result.violations), rules=rules, verdict="invalid")
+        if result.truncated:
+            rules.append(TRUNCATED_TAG)
+        raise ChannelError("invalid", violations_message(result), rules=rules, verdict="invalid")
+
+    def _verdict(self, type_name: str, packet: Any, agency: str | None) -> ValidationResult:
+        validator = get_validator(type_name, self.channel.profile)
+        return validator.validate(packet, agency=agency, max_violations=self.channel.state.config.max_violations)
+
+    async def _validate_off_loop(self, scope: Scope, value: Any) -> None:
+        """Validate a large packet on a worker thread, as the work will ask for it (the type and agency it
+        will name); the work then takes this verdict instead of computing it on the loop."""
+        path: str = scope["path"]
+        type_name: str | None = None
+        agency: str | None = None
+        if path.startswith("/dvcqg/adapter/"):
+            service = scope.get("path_params", {}).get("service", "")
+            if service in ADAPTER_SERVICES and isinstance(value, list):
+                type_name = f"adapter.{service}"
+                agency = QueryParams(scope.get("query_string", b"")).get("MaDinhDanhDV", "")
+        elif isinstance(value, dict):
+            if path == "/dvcqg/auth":
+                type_name = "auth"
+            elif value.get("service") in SERVICES and isinstance(value.get("madonvi"), str):
+                type_name, agency = value["service"], value["madonvi"]
+        if type_name is not None:
+            result = await run_in_threadpool(self._verdict, type_name, value, agency)
+            scope.setdefault("state", {})[_VERDICT_KEY] = (type_name, agency, value, result)
 
     # --- POST /dvcqg/adapter/{service} (LGSP proxy: bare array, no session) -------------------------
 
@@ -277,7 +319,7 @@ class _Endpoints:
                     rules=("QCVN120-BOOL-STRING",),
                     verdict="invalid",
                 )
-        self._validate(f"adapter.{service}", value, agency, note)
+        self._validate(scope, f"adapter.{service}", value, agency, note)
         caller = Caller(account.username, account.province, agency, "adapter")
         call = Call(self.channel, caller, value, self.channel.now(), body.raw)
         if service == "DongBoHoSoMC":
@@ -351,7 +393,8 @@ def _unparsed(raw: bytes, content_type: str) -> Body:
 
 
 def _dossier_codes(value: Any) -> list[str]:
-    """MaHoSo values a packet carries, for the evidence row (dossiers, steps, TraCuuHoSo, TTKM status)."""
+    """MaHoSo values a packet carries, for the evidence row (dossiers, steps, TraCuuHoSo, TTKM status):
+    at most _MAX_NOTED_CODES, from the first _MAX_SCANNED_ITEMS items."""
     if isinstance(value, list):
         items: list[Any] = value
     elif isinstance(value, dict):
@@ -362,7 +405,7 @@ def _dossier_codes(value: Any) -> list[str]:
     else:
         return []
     codes: dict[str, None] = {}
-    for item in items:
+    for item in items[:_MAX_SCANNED_ITEMS]:
         if isinstance(item, dict):
             for key in ("MaHoSo", "MaHoSoDonVi"):
                 code = item.get(key)

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from harness.core.violations import TRUNCATED_TAG
 from mock_portal.payment import codes
 from mock_portal.payment.packets import validate
 
@@ -34,7 +35,8 @@ def judge_reply(ipn: dict[str, Any], *, bad_checksum: bool, status: int | None, 
     rules: list[str] = []
     if status != 200:
         rules.append(codes.RULE_IPN_HTTP)
-    rules += [v.rule for v in validate("payment.IPN.reply", reply, profile, "")]
+    verdict = validate("payment.IPN.reply", reply, profile, "")
+    rules += [v.rule for v in verdict.violations] + ([TRUNCATED_TAG] if verdict.truncated else [])
     if isinstance(reply, dict):
         if reply.get("MaLoi") != codes.OK:
             rules.append(codes.RULE_IPN_ACK)

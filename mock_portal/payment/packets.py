@@ -7,7 +7,7 @@ from typing import Any
 
 from harness import get_validator
 from harness.core.checksum import payment_checksum
-from harness.core.violations import Violation
+from harness.core.violations import DEFAULT_MAX_VIOLATIONS, ValidationResult, Violation
 from harness.specs import load_catalogue, load_store
 from harness.validation.rules.payment import checksum_fields as schema_checksum_fields
 from mock_portal.payment import codes
@@ -35,15 +35,23 @@ def sign(packet: dict[str, Any], type_name: str, secret: str) -> dict[str, Any]:
     return packet
 
 
-def validate(type_name: str, packet: Any, profile: str, secret: str) -> list[Violation]:
-    return list(get_validator(type_name, profile).validate(packet, secret=secret).violations)
+def validate(
+    type_name: str, packet: Any, profile: str, secret: str, max_violations: int = DEFAULT_MAX_VIOLATIONS
+) -> ValidationResult:
+    """The verdict, listing at most `max_violations` (the rest counted, or "more" past what was looked at)."""
+    return get_validator(type_name, profile).validate(packet, secret=secret, max_violations=max_violations)
 
 
-def describe(violations: list[Violation]) -> str:
-    """A MoTaLoi listing the violations: rule, JSON pointer and message."""
-    parts = [f"[{v.rule}] {v.pointer or '/'}: {v.message.split(' — ')[0]}" for v in violations[:_MAX_LISTED]]
-    if len(violations) > _MAX_LISTED:
-        parts.append(f"(+{len(violations) - _MAX_LISTED} lỗi khác)")
+def describe(result: ValidationResult) -> str:
+    """A MoTaLoi listing the violations: rule, JSON pointer and message; then how many more were found."""
+    listed = result.violations[:_MAX_LISTED]
+    parts = [f"[{v.rule}] {v.pointer or '/'}: {v.message.split(' — ')[0]}" for v in listed]
+    total = result.violation_count
+    if total is not None and total > len(listed):
+        parts.append(f"(+{total - len(listed)} lỗi khác)")
+    elif total is None:
+        rest = len(result.violations) - len(listed)
+        parts.append(f"(+ hơn {rest} lỗi khác)" if rest else "(+ các lỗi khác)")
     return "; ".join(parts)
 
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from harness.core.violations import Violation
+from harness.core.violations import TRUNCATED_TAG, ValidationResult, Violation
 from mock_portal._errors import JSON
 from mock_portal.app import parsed_json
 from mock_portal.notes import ExchangeNote
@@ -71,11 +71,14 @@ def _identify(note: ExchangeNote, packet: dict[str, Any]) -> str | None:
 class _Check:
     """A request's violations, the partner check and the mock's own rules, turned into MaLoi and MoTaLoi."""
 
-    def __init__(self, violations: list[Violation], packet: dict[str, Any], partner: str) -> None:
-        self.violations = violations
+    def __init__(self, result: ValidationResult, packet: dict[str, Any], partner: str) -> None:
+        self.result = result
+        self.violations: list[Violation] = list(result.violations)
         self.given_partner = packet.get("MaDoiTac")
         self.partner_ok = not isinstance(self.given_partner, str) or self.given_partner == partner
-        self.rules = [v.rule for v in violations] + ([] if self.partner_ok else [codes.RULE_PARTNER])
+        self.rules = [v.rule for v in self.violations] + ([] if self.partner_ok else [codes.RULE_PARTNER])
+        if result.truncated:
+            self.rules.append(TRUNCATED_TAG)
 
     @property
     def failed(self) -> bool:
@@ -85,7 +88,7 @@ class _Check:
         return packets.error_code(self.violations, self.partner_ok)
 
     def message(self) -> str:
-        parts = [packets.describe(self.violations)] if self.violations else []
+        parts = [packets.describe(self.result)] if self.violations else []
         if not self.partner_ok:
             parts.append(f"[{codes.RULE_PARTNER}] MaDoiTac {self.given_partner!r} không phải đối tác đã đăng ký")
         return f"{codes.MEANINGS[self.code()]}: " + "; ".join(parts)
@@ -97,8 +100,8 @@ def routes(channel: PaymentChannel) -> list[BaseRoute]:
 
     def check(type_name: str, packet: dict[str, Any]) -> _Check:
         config = state.config
-        violations = packets.validate(type_name, packet, config.profile, config.payment_secret)
-        return _Check(violations, packet, config.payment_partner)
+        result = packets.validate(type_name, packet, config.profile, config.payment_secret, config.max_violations)
+        return _Check(result, packet, config.payment_partner)
 
     def judged(note: ExchangeNote, rules: list[str]) -> None:
         note.rules = list(dict.fromkeys(rules))

@@ -9,7 +9,16 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+#: the largest request body any endpoint reads; reading stops as soon as a body passes it (413)
 MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The request body passed `limit` bytes; reading stopped there."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"larger than {limit} bytes")
+        self.limit = limit
 
 
 class HttpError(Exception):
@@ -28,14 +37,30 @@ def error_response(exc: HttpError) -> JSONResponse:
     return JSONResponse({"error": exc.error, "detail": exc.detail, **exc.extra}, status_code=exc.status)
 
 
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, read chunk by chunk and given up as soon as it passes `limit` (BodyTooLarge),
+    chunked bodies without Content-Length included: an oversized body costs at most `limit` plus one
+    chunk, not its own size (the server discards the rest)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        if chunk:
+            chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 async def json_body(request: Request, *, required: bool = True) -> Any:
     """The request's JSON body; HttpError 413/415/400 for oversized, non-JSON or malformed bodies."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HttpError(413, "body_too_large", f"at most {MAX_BODY_BYTES} bytes")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise HttpError(413, "body_too_large", f"at most {MAX_BODY_BYTES} bytes")
+    try:
+        raw = await read_body(request)
+    except BodyTooLarge as exc:
+        raise HttpError(413, "body_too_large", f"at most {exc.limit} bytes") from None
     if not raw.strip():
         if required:
             raise HttpError(400, "invalid", "empty body: send a JSON object")

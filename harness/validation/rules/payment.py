@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from typing import Any
 
@@ -42,7 +43,7 @@ def bind_checksum(ptype: PacketType, store: SchemaStore, root: Located) -> Packe
         if not isinstance(given, str) or not _HEX64.match(given):
             return None  # absent or malformed: a schema rule's business
         expected = payment_checksum(packet, fields, ctx.secret)
-        if given != expected:
+        if not hmac.compare_digest(given.encode(), expected.encode()):  # constant time: it authenticates the packet
             return [
                 Finding(
                     "PAY-CHECKSUM",
