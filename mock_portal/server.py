@@ -1,9 +1,12 @@
 """Run the mock with uvicorn: in the foreground (`dvc-harness mock serve`) or in a background thread on a
-free loopback port (tests, the pytest plugin, benchmarks)."""
+free loopback port (tests, the pytest plugin, benchmarks).
+
+The listening socket is bound here (`ports.listen_socket`, SO_REUSEADDR) and handed to uvicorn: the port
+is free again at once after a stop or a crash, and a busy port is one clear error, with no window between
+checking the port and binding it."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,20 +18,9 @@ import uvicorn
 from harness.core.errors import HarnessError, UsageError
 from mock_portal.app import MockApp, create_app
 from mock_portal.config import MockConfig
+from mock_portal.ports import bound_port, check_port, free_port, listen_socket
 
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def check_port(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+__all__ = ["RunningMock", "check_port", "free_port", "running_mock", "serve_forever", "start_in_thread"]
 
 
 class RunningMock:
@@ -47,26 +39,39 @@ class RunningMock:
         self.app.mock.store.close()
 
 
+def _uvicorn(app: MockApp, config: MockConfig) -> uvicorn.Server:
+    return uvicorn.Server(
+        uvicorn.Config(app, host=config.host, port=config.port, log_level="warning", access_log=False, lifespan="off")
+    )
+
+
 def start_in_thread(
     config: MockConfig | None = None, *, timeout: float = 10.0, exact_port: bool = False
 ) -> RunningMock:
     """Start the mock on a free loopback port (unless the config names one other than the default 8787, or
     `exact_port` asks for the configured one: `UsageError` when it is taken) and wait until it listens."""
     config = config or MockConfig()
-    if exact_port and config.port:
-        check_port(config.host, config.port)
-    elif config.port == 0 or config.port == MockConfig().port:
-        config = replace(config, port=free_port(config.host))
-    app = create_app(config)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=config.host, port=config.port, log_level="warning", access_log=False, lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="mock-portal", daemon=True)
+    wanted = config.port if exact_port or config.port not in (0, MockConfig().port) else 0
+    try:
+        sock = listen_socket(config.host, wanted)
+    except UsageError as exc:
+        if exact_port:
+            raise
+        raise HarnessError(f"the mock did not start on {config.base_url}: {exc}") from None
+    config = replace(config, port=bound_port(sock))
+    try:
+        app = create_app(config)
+    except BaseException:
+        sock.close()
+        raise
+    server = _uvicorn(app, config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="mock-portal", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             app.mock.store.close()
+            sock.close()
             raise HarnessError(f"the mock did not start on {config.base_url}")
         time.sleep(0.02)
     return RunningMock(app, server, thread)
@@ -82,9 +87,14 @@ def running_mock(config: MockConfig | None = None) -> Iterator[RunningMock]:
 
 
 def serve_forever(config: MockConfig) -> None:
-    check_port(config.host, config.port)
-    app = create_app(config)
+    sock = listen_socket(config.host, config.port)
     try:
-        uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False, lifespan="off")
+        app = create_app(config)
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        _uvicorn(app, config).run(sockets=[sock])
     finally:
         app.mock.store.close()
+        sock.close()

@@ -52,6 +52,8 @@ class PortalConfig:
     http_timeout_s: float = 6.0
     #: pending payments are polled with QUERY this often
     payment_poll_s: float = 2.0
+    #: violations the inbound endpoints look for and count in a refusal; past them "more than N" (bounded work)
+    max_violations: int = 100
     #: extra holidays (yyyy-mm-dd) on top of data/holidays.toml
     holidays: tuple[str, ...] = ()
     #: defect switches (IDs of reference_portal/defects/*.toml); for the project's own tests only
@@ -111,6 +113,8 @@ def load_portal_config(path: str | None = None, env: dict[str, str] | None = Non
         if value is not None:
             values[key] = _coerce(key, value, "option") if key in ("defects", "holidays") else value
     config = PortalConfig(**values)
+    if config.max_violations < 1:
+        raise UsageError(f"portal configuration: max_violations must be at least 1, got {config.max_violations}")
     from reference_portal.defects import check_defects
 
     check_defects(config.defects)

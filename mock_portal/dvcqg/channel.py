@@ -1,4 +1,7 @@
-"""The DVCQG channel's state: sessions, synced dossiers and packets, the catalogue it answers from."""
+"""The DVCQG channel's state: sessions, synced dossiers and packets, the catalogue it answers from.
+
+Dossiers and packets are written through to a durable evidence store (`durable`) and read back when the
+channel starts, so they survive a restart; sessions are volatile (clients authenticate again)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import hmac
 
 from mock_portal.config import Account
 from mock_portal.dvcqg.catalogue import load_catalogue
+from mock_portal.dvcqg.durable import DvcqgJournal
 from mock_portal.dvcqg.errors import error_codes
 from mock_portal.dvcqg.sessions import SessionStore
 from mock_portal.dvcqg.store import DossierStore, ReceivedStore, StatusGraph
@@ -20,15 +24,17 @@ class DvcqgChannel:
         self.codes = error_codes(config.extra)
         # read state.clock at each call: tests may swap the clock after the app is built
         self.sessions = SessionStore(config.session_ttl_s, lambda: state.clock())
-        self.dossiers = DossierStore(StatusGraph.from_config(config.extra))
-        self.received = ReceivedStore()
+        journal = DvcqgJournal(state.store) if state.store.durable else None
+        self.dossiers = DossierStore(StatusGraph.from_config(config.extra), journal)
+        self.received = ReceivedStore(journal)
         self.catalogue = load_catalogue(config.catalogue_file or None)
 
     def now(self) -> float:
         return self.state.clock()
 
     def reset(self) -> None:
-        """Forget sessions, dossiers and received packets (the catalogue is configuration, it stays)."""
+        """Forget sessions, dossiers and received packets, durably too (the catalogue is configuration, it
+        stays). The durable clear is committed with the next exchange (the reset request's own)."""
         self.sessions.reset()
         self.dossiers.reset()
         self.received.reset()

@@ -2,7 +2,8 @@
 write services' packets.
 
 Writes are all-or-nothing: a batch is checked against a staged copy and committed only when every item
-passes, so a refused request changes nothing.
+passes, so a refused request changes nothing. With a journal (`durable.DvcqgJournal`, a file or
+PostgreSQL store) every committed change is also staged for the database, under the same lock.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from harness.core.errors import UsageError
 from harness.core.statuses import STATUS_NAMES
 from mock_portal.dvcqg.errors import ChannelError, problems_message
+
+if TYPE_CHECKING:
+    from mock_portal.dvcqg.durable import DvcqgJournal
 
 # dvcqg-interfaces §8.1, the suggested machine (staying in a status is always allowed)
 DEFAULT_GRAPH: dict[str, tuple[str, ...]] = {
@@ -193,10 +197,13 @@ def _step_key(step: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 class DossierStore:
-    def __init__(self, graph: StatusGraph) -> None:
+    def __init__(self, graph: StatusGraph, journal: DvcqgJournal | None = None) -> None:
         self.graph = graph
         self._lock = threading.Lock()
         self._dossiers: dict[str, DossierRecord] = {}
+        self._journal = journal
+        if journal is not None:
+            self._dossiers = {record.code: record for record in journal.load_dossiers()}
 
     def get(self, code: str) -> DossierRecord | None:
         return self._dossiers.get(code)
@@ -208,6 +215,8 @@ class DossierStore:
     def reset(self) -> None:
         with self._lock:
             self._dossiers.clear()
+            if self._journal is not None:
+                self._journal.clear_dossiers()
 
     def sync(
         self,
@@ -278,6 +287,8 @@ class DossierStore:
                 )
             _refuse(problems, "Đồng bộ hồ sơ bị từ chối, không hồ sơ nào được ghi nhận / refused, nothing stored:")
             self._dossiers.update(staged)
+            if self._journal is not None:
+                self._journal.dossiers(list(staged.values()))
             return len(items)
 
     def add_progress(self, steps: list[dict[str, Any]], *, caller: Caller) -> int:
@@ -313,6 +324,8 @@ class DossierStore:
                 staged[code] = replace(current, progress=timeline)
             _refuse(problems, "Cập nhật tiến độ bị từ chối, không bước nào được ghi nhận / refused, nothing stored:")
             self._dossiers.update(staged)
+            if self._journal is not None:
+                self._journal.progress(list(staged.values()))
             return len(steps)
 
     def _timeline_problem(self, code: str, timeline: list[dict[str, Any]]) -> str | None:
@@ -368,13 +381,22 @@ class Received:
 class ReceivedStore:
     """DongBoTrangThaiHoSo, DongBoDanhGia, DongBoThongKeHoSo, DongBoHoiDap, DongBoKetQuaHoiDapGuiTuDVCQG."""
 
-    def __init__(self) -> None:
+    def __init__(self, journal: DvcqgJournal | None = None) -> None:
         self._lock = threading.Lock()
         self._by_service: dict[str, list[Received]] = {}
+        self._count = 0  # arrival number of the last entry (the journal's key)
+        self._journal = journal
+        if journal is not None:
+            for entry in journal.load_received():
+                self._by_service.setdefault(entry.service, []).append(entry)
+                self._count += 1
 
     def add(self, entry: Received) -> None:
         with self._lock:
             self._by_service.setdefault(entry.service, []).append(entry)
+            self._count += 1
+            if self._journal is not None:
+                self._journal.received(self._count, entry)
 
     def of(self, service: str) -> list[Received]:
         with self._lock:
@@ -383,3 +405,6 @@ class ReceivedStore:
     def reset(self) -> None:
         with self._lock:
             self._by_service.clear()
+            self._count = 0
+            if self._journal is not None:
+                self._journal.clear_received()

@@ -1,14 +1,20 @@
 """The databases behind the evidence store: SQLite (WAL, file or memory) and PostgreSQL.
 
-A backend answers reads and stores one batch of rows as one durable transaction (`insert`). It is used
-by one thread at a time (the store holds a lock around it). A SQLite file is written by the writer
-process (`sqlite_writer`), not through its backend: the backend creates the table and reads.
+A backend answers reads and stores one batch of rows, with the state ops that came with them, as one
+durable transaction (`insert`). It is used by one thread at a time (the store holds a lock around it).
+A SQLite file is written by the writer process (`sqlite_writer`), not through its backend: the backend
+creates the tables and reads.
+
+Tables: `exchanges` (the evidence) and `national_state` (what the mock's channels keep across restarts,
+one row per kind and key: `sqlite_writer` describes the ops). A state row's body is its own (`body`) or,
+written by the SQLite writer process, the request body of the exchange `ref` names (stored once).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -16,7 +22,7 @@ import orjson
 
 from harness.core.errors import UsageError
 from mock_portal.evidence.model import Exchange
-from mock_portal.evidence.sqlite_writer import insert_rows, insert_sql, max_rows
+from mock_portal.evidence.sqlite_writer import StateOp, apply_ops, insert_rows, insert_sql, max_rows
 
 Row = tuple[Any, ...]
 
@@ -24,8 +30,8 @@ Row = tuple[Any, ...]
 class Backend(Protocol):
     placeholder: str
 
-    def insert(self, rows: Sequence[Row]) -> None:
-        """Store the rows as one committed (durable) transaction, or none of them."""
+    def insert(self, rows: Sequence[Row], ops: Sequence[StateOp] = ()) -> None:
+        """Store the rows and apply the state ops as one committed (durable) transaction, or do nothing."""
 
     def query(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
     def execute(self, sql: str) -> None: ...
@@ -39,6 +45,8 @@ class SQLiteBackend:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)  # the default .dvc-mock/ on a first start
         # check_same_thread=False: the writer thread commits, readers query; the store serialises them.
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, cached_statements=512)
         if path != ":memory:":
@@ -56,12 +64,15 @@ class SQLiteBackend:
             CREATE INDEX IF NOT EXISTS exchanges_service ON exchanges(service, seq);
             CREATE INDEX IF NOT EXISTS exchanges_ts ON exchanges(ts);
             CREATE INDEX IF NOT EXISTS exchanges_ref ON exchanges(ma_tham_chieu);
+            CREATE TABLE IF NOT EXISTS national_state (
+                seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, meta TEXT NOT NULL, body BLOB,
+                ref INTEGER, UNIQUE (kind, key));
             """
         )
         self._max_rows = max_rows(self._conn)
 
-    def insert(self, rows: Sequence[Row]) -> None:
-        insert_rows(self._conn, rows, self._max_rows)
+    def insert(self, rows: Sequence[Row], ops: Sequence[StateOp] = ()) -> None:
+        insert_rows(self._conn, rows, self._max_rows, ops)
 
     def query(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return list(self._conn.execute(sql, params))
@@ -97,15 +108,20 @@ class PostgresBackend:
                     error TEXT, duration_ms DOUBLE PRECISION);
                 CREATE INDEX IF NOT EXISTS exchanges_service ON exchanges(service, seq);
                 CREATE INDEX IF NOT EXISTS exchanges_ts ON exchanges(ts);
+                CREATE TABLE IF NOT EXISTS national_state (
+                    seq BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, meta TEXT NOT NULL,
+                    body BYTEA, ref BIGINT, UNIQUE (kind, key));
                 """
             )
         self._conn.commit()
         self._insert_sql = insert_sql(1, "%s")
 
-    def insert(self, rows: Sequence[Row]) -> None:
+    def insert(self, rows: Sequence[Row], ops: Sequence[StateOp] = ()) -> None:
         try:
             with self._conn.cursor() as cur:
-                cur.executemany(self._insert_sql, rows)
+                if rows:
+                    cur.executemany(self._insert_sql, rows)
+                apply_ops(cur.executemany, ops, self.placeholder)
             self._conn.commit()
         except BaseException:
             self._conn.rollback()

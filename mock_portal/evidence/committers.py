@@ -1,12 +1,14 @@
 """How evidence rows become durable while the event loop keeps serving (group commit, pipelined).
 
-`submit(rows, loop, future)` queues rows; `future` (of `loop`) completes once they are committed, or
-fails if they could not be. Rows submitted meanwhile share the next commit, so durability costs one
-fsync per batch, and the batch grows while the previous one is being committed.
+`submit(rows, loop, future, ops)` queues rows (and state ops, committed in the same transaction);
+`future` (of `loop`) completes once they are committed, or fails if they could not be. Rows submitted
+meanwhile share the next commit, so durability costs one fsync per batch, and the batch grows while the
+previous one is being committed. Batches are committed in the order they were submitted.
 
 - `ProcessCommitter` (a SQLite file, the default store): a writer process owns the write connection.
   The loop sends each iteration's rows over a socket and learns of the commit as an ordinary readable
-  socket: nothing competes with the event loop for the GIL.
+  socket: nothing competes with the event loop for the GIL. A state op whose body is a row's request
+  body travels as a reference to that row (`by_reference`): a dossier kept as received is written once.
 - `ThreadCommitter` (PostgreSQL, in-memory SQLite): one writer thread; a SQLite batch is one statement,
   stepped without the GIL. The thread needs the GIL once per batch, which the loop only yields when it
   waits for I/O: fine for these stores, not for the loaded default.
@@ -22,12 +24,14 @@ import subprocess
 import sys
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.core.errors import UsageError
 from mock_portal.evidence import sqlite_writer
 from mock_portal.evidence.backends import Backend, Row
+from mock_portal.evidence.sqlite_writer import StateOp
 
 _BUFFER_BYTES = 4 << 20  # socket buffers: a batch in flight never blocks the loop
 _START_TIMEOUT_S = 30.0
@@ -41,6 +45,7 @@ class _Batch:
     loop: asyncio.AbstractEventLoop
     rows: list[Row] = field(default_factory=list)
     futures: list[asyncio.Future[None]] = field(default_factory=list)
+    ops: list[StateOp] = field(default_factory=list)
 
 
 def settle(batches: list[_Batch], error: BaseException | None) -> None:
@@ -83,10 +88,16 @@ class ThreadCommitter:
         self._thread = threading.Thread(target=self._write_forever, name="evidence-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, rows: list[Row], loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    def submit(
+        self,
+        rows: list[Row],
+        loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[None],
+        ops: Sequence[StateOp] = (),
+    ) -> None:
         if self._closed:
             raise RuntimeError("the evidence store is closed")
-        self._queue.append(_Batch(loop, rows, [future]))
+        self._queue.append(_Batch(loop, rows, [future], list(ops)))
         if not self._wake.is_set():  # one wake-up per batch: later rows find the event already set
             self._wake.set()
 
@@ -104,10 +115,11 @@ class ThreadCommitter:
 
     def _commit(self, batches: list[_Batch]) -> None:
         rows = [row for batch in batches for row in batch.rows]
+        ops = [op for batch in batches for op in batch.ops]
         error: BaseException | None = None
         try:
             with self._lock:
-                self._backend.insert(rows)
+                self._backend.insert(rows, ops)
             self.commits += 1
             self.rows += len(rows)
         except Exception as exc:  # every waiting request learns that its evidence was not stored
@@ -174,13 +186,21 @@ class ProcessCommitter:
             raise UsageError("the evidence writer process did not start (see its message above)")
 
     # --- sending -------------------------------------------------------------------------------------
-    def submit(self, rows: list[Row], loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+    def submit(
+        self,
+        rows: list[Row],
+        loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[None],
+        ops: Sequence[StateOp] = (),
+    ) -> None:
         if self._failure is not None:
             raise RuntimeError(self._failure)
         batch = self._pending.get(loop)
         if batch is None:
             batch = self._pending[loop] = _Batch(loop)
             loop.call_soon(self._send, loop)
+        if ops:
+            batch.ops += by_reference(ops, rows, len(batch.rows))
         batch.rows += rows
         batch.futures.append(future)
 
@@ -193,12 +213,15 @@ class ProcessCommitter:
     def _send_batch(self, batch: _Batch) -> None:
         problem = self._failure
         rows, step = batch.rows, sqlite_writer.FRAME_ROWS
+        if len(rows) > step and batch.ops:  # a "ref" names a row of its own frame: one frame, or copies
+            batch.ops = [_copied(op, rows) for op in batch.ops]
         with self._send_lock:
             if problem is None:
                 try:
                     for start in range(0, max(1, len(rows)), step):
                         batch_id = next(self._ids)
-                        _send_all(self._sock, sqlite_writer.encode_frame(batch_id, rows[start : start + step]))
+                        ops = batch.ops if start == 0 else ()  # with the first frame: in submission order
+                        _send_all(self._sock, sqlite_writer.encode_frame(batch_id, rows[start : start + step], ops))
                     self._inflight.append((batch_id, batch))  # settled once its last frame is committed
                 except OSError as exc:
                     problem = f"evidence writer process unavailable: {exc}"
@@ -289,6 +312,28 @@ class ProcessCommitter:
         self._take_replies()
         self._fail(self._failure or "the evidence store is closed")
         self._sock.close()
+
+
+def by_reference(ops: Sequence[StateOp], rows: list[Row], offset: int) -> list[StateOp]:
+    """A "put" whose body is the very request body of one of `rows` (a packet kept as received) becomes a
+    "ref" to that row (`offset` + its index): the bytes are stored once, as evidence. Identity, not
+    equality: a body the recorder copied or rewrote (truncated, redacted) is never referenced."""
+    found: list[StateOp] = []
+    for op in ops:
+        body = op[4]
+        if op[0] == "put" and body is not None:
+            for index, row in enumerate(rows):
+                if row[sqlite_writer.REQUEST_BODY] is body:
+                    op = ("ref", op[1], op[2], op[3], offset + index)
+                    break
+        found.append(op)
+    return found
+
+
+def _copied(op: StateOp, rows: list[Row]) -> StateOp:
+    if op[0] != "ref" or not isinstance(op[4], int):
+        return op
+    return ("put", op[1], op[2], op[3], rows[op[4]][sqlite_writer.REQUEST_BODY])
 
 
 def _send_all(sock: socket.socket, buffers: list[bytes]) -> None:

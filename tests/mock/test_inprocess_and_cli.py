@@ -51,14 +51,14 @@ def test_fixture_state_is_reset_between_tests(dvc_mock_inprocess: Any) -> None:
     assert dvc_mock_inprocess.app.mock.faults.rules == []
 
 
-def test_mock_serve_prints_url_and_credentials_and_serves() -> None:
+def test_mock_serve_prints_url_and_credentials_and_serves(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "mock", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=ROOT,
+        cwd=tmp_path,  # the default store is a file under the working directory
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -76,6 +76,7 @@ def test_mock_serve_prints_url_and_credentials_and_serves() -> None:
                 assert time.monotonic() < deadline, "the mock did not come up"
                 time.sleep(0.1)
         assert health.json()["status"] == "ok"
+        assert (tmp_path / ".dvc-mock" / "national.sqlite").is_file()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(10)
