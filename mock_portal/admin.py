@@ -3,6 +3,7 @@ SSO test accounts."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,8 @@ from starlette.routing import BaseRoute, Route
 from harness.core.errors import UsageError
 from mock_portal.app import parsed_json
 from mock_portal.evidence import redact_exchange
+from mock_portal.evidence.model import Exchange
+from mock_portal.evidence.pseudonymise import Pseudonymiser
 from mock_portal.state import MockState
 
 
@@ -23,10 +26,21 @@ class _Json(JSONResponse):
 
 
 def routes(state: MockState) -> list[BaseRoute]:
-    token = state.config.admin_token
+    expected = f"Bearer {state.config.admin_token}".encode()
+    pseudonymiser: list[Pseudonymiser] = []  # made at the first export (the key is read from the store)
 
     def authorised(request: Request) -> bool:
-        return request.headers.get("authorization", "") == f"Bearer {token}"
+        given = request.headers.get("authorization", "").encode("latin-1")  # the header's own bytes
+        return hmac.compare_digest(given, expected)  # constant time: the token is a credential
+
+    def export_row(exchange: Exchange) -> dict[str, Any]:
+        """An exchange as exports show it: secrets redacted; personal data pseudonymised when configured."""
+        redacted = redact_exchange(exchange)
+        if not state.config.redact_personal:
+            return redacted.to_dict()
+        if not pseudonymiser:
+            pseudonymiser.append(Pseudonymiser.for_store(state.store))
+        return pseudonymiser[0].row(redacted)
 
     def denied() -> Response:
         return _Json({"error": "unauthorised", "message": "send Authorization: Bearer <admin token>"}, 401)
@@ -73,7 +87,7 @@ def routes(state: MockState) -> list[BaseRoute]:
                 if not batch:
                     return
                 for exchange in batch:
-                    yield orjson.dumps(redact_exchange(exchange).to_dict()) + b"\n"
+                    yield orjson.dumps(export_row(exchange)) + b"\n"
                 after = batch[-1].seq or after
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")

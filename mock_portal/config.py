@@ -14,6 +14,9 @@ from typing import Any
 from harness.core.errors import UsageError
 
 ENV_PREFIX = "DVC_MOCK_"
+# `dvc-harness mock serve` without a store: a durable file (evidence and national state survive restarts).
+# The library default (MockConfig.store: tests, the pytest plugin, certify's own mock) stays in memory.
+SERVE_STORE = "sqlite:///.dvc-mock/national.sqlite"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class MockConfig:
     profile: str = "strict"
     session_ttl_s: float = 600.0
     max_body_bytes: int = 1_048_576
+    #: violations listed per refused packet; the rest are counted or said to be "more" (bounded work)
+    max_violations: int = 100
     admin_token: str = "demo-admin"
     accounts: tuple[Account, ...] = (Account("demo", "demo", "H56"),)
     payment_partner: str = "DEMO"
@@ -42,6 +47,10 @@ class MockConfig:
     sut_ipn_url: str = ""
     catalogue_file: str = ""
     faults_file: str = ""
+    #: pseudonymise personal data in evidence exports (NĐ 13/2023; mock_portal.evidence.pseudonymise). Off here,
+    #: for the in-process mocks fed by synthetic data (certify, tests, the pytest plugin); `mock serve`, which
+    #: may be fed real traffic, turns it on unless the flag, environment or file says otherwise
+    redact_personal: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -57,6 +66,8 @@ _SCALARS = {f.name: f for f in fields(MockConfig) if f.name not in ("accounts", 
 
 def _coerce(name: str, value: Any) -> Any:
     kind = _SCALARS[name].type
+    if kind == "bool":
+        return _flag(name, value)
     try:
         if kind == "int":
             return int(value)
@@ -67,8 +78,25 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value)
 
 
-def load_config(path: str | None = None, env: dict[str, str] | None = None, **overrides: Any) -> MockConfig:
-    values: dict[str, Any] = {}
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"mock configuration: {name} must be true or false, got {value!r}")
+
+
+def load_config(
+    path: str | None = None,
+    env: dict[str, str] | None = None,
+    defaults: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> MockConfig:
+    """`defaults` replace MockConfig's own below the file, the environment and `overrides`."""
+    values: dict[str, Any] = dict(defaults or {})
     extra: dict[str, Any] = {}
     accounts: tuple[Account, ...] | None = None
     if path:
@@ -101,4 +129,6 @@ def load_config(path: str | None = None, env: dict[str, str] | None = None, **ov
         config = replace(config, accounts=accounts)
     if config.profile not in ("strict", "lenient"):
         raise UsageError(f"mock configuration: profile must be strict or lenient, got {config.profile!r}")
+    if config.max_violations < 1:
+        raise UsageError(f"mock configuration: max_violations must be at least 1, got {config.max_violations}")
     return config

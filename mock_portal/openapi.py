@@ -235,7 +235,10 @@ def build(base_url: str) -> dict[str, Any]:
     admin_paths = {
         "/_admin/health": ("get", "Health"),
         "/_admin/exchanges": ("get", "Evidence (redacted): ?service=&ma_ho_so=&ma_tham_chieu=&channel=&since=&limit="),
-        "/_admin/exchanges.ndjson": ("get", "Evidence export (redacted NDJSON)"),
+        "/_admin/exchanges.ndjson": (
+            "get",
+            "Evidence export (NDJSON): secrets redacted; personal data pseudonymised when redact_personal is on",
+        ),
         "/_admin/kpi": ("get", "QĐ 766 indicators from what the SUT synced"),
         "/_admin/reset": ("post", "Forget state (and evidence unless ?evidence=keep)"),
     }

@@ -41,8 +41,11 @@ def serve_command(
     config_file: str | None,
     defects: tuple[str, ...],
 ) -> None:
-    """Serve the reference portal until interrupted; prints its URLs and control token."""
-    from reference_portal.config import load_portal_config
+    """Serve the reference portal until interrupted; prints its URLs and control token (the demo one in clear,
+    any other masked)."""
+    from harness.cli._banner import shown
+    from mock_portal.ports import check_port
+    from reference_portal.config import PortalConfig, load_portal_config
     from reference_portal.server import serve_portal_forever
 
     config = load_portal_config(
@@ -54,9 +57,11 @@ def serve_command(
         db=db,
         defects=list(defects) or None,
     )
+    check_port(config.host, config.port)  # a busy port: one line before the banner (a freed one is fine at once)
     base = config.base_url
     click.echo(f"dvc-harness reference portal on {base} (national side {config.national_url})")
-    click.echo(f"  control API  {base}/_control/health  token {config.control_token}")
+    token = shown(config.control_token, PortalConfig().control_token)
+    click.echo(f"  control API  {base}/_control/health  token {token}")
     click.echo(f"  IPN          {base}/payment/ipn")
     click.echo(f"  SSO login    {base}/auth/login")
     click.echo(f"  database     {config.db}")

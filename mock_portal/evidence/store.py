@@ -7,6 +7,12 @@ process with `synchronous=FULL`; PostgreSQL and in-memory SQLite by a writer thr
 
 Reads (the admin API, exports, tests) use the store's own connection under a lock. Every acknowledged
 exchange is committed, so a read that starts after the acknowledgement sees it.
+
+The store also keeps the national state the channels want to survive a restart (`national_state`, e.g.
+the synced dossiers): a channel `stage()`s its state ops as it changes its in-memory state, and the next
+`record()` commits them in the same transaction as its exchange; the request that made the change records
+its exchange right after, so its answer leaves only once its state is durable too. The in-memory store
+is not `durable`: channels keep their state in memory only.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from harness.core.errors import UsageError
 from mock_portal.evidence.backends import Backend, SQLiteBackend, from_row, open_backend, to_row
 from mock_portal.evidence.committers import ProcessCommitter, ThreadCommitter
 from mock_portal.evidence.model import Exchange
-from mock_portal.evidence.sqlite_writer import COLUMNS
+from mock_portal.evidence.sqlite_writer import COLUMNS, StateOp
 
 
 class EvidenceStore:
@@ -29,8 +35,12 @@ class EvidenceStore:
         self.url = url
         self._backend: Backend = open_backend(url)
         self._lock = threading.Lock()  # guards the connection
+        self._staged: list[StateOp] = []
+        self._staged_lock = threading.Lock()
+        in_memory = isinstance(self._backend, SQLiteBackend) and self._backend.path == ":memory:"
+        self.durable = not in_memory
         self._committer: ProcessCommitter | ThreadCommitter
-        if isinstance(self._backend, SQLiteBackend) and self._backend.path != ":memory:":
+        if isinstance(self._backend, SQLiteBackend) and not in_memory:
             self._committer = ProcessCommitter(self._backend.path)
         else:
             self._committer = ThreadCommitter(self._backend, self._lock)
@@ -51,8 +61,31 @@ class EvidenceStore:
         frame less for each request to suspend and resume."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._committer.submit([to_row(e) for e in exchanges], loop, future)
+        ops = self._take_staged() if self._staged else ()
+        self._committer.submit([to_row(e) for e in exchanges], loop, future, ops)
         return future
+
+    # --- national state ------------------------------------------------------------------------------
+    def stage(self, *ops: StateOp) -> None:
+        """Queue state ops for the next `record()` (its transaction), in order. Staged outside a request,
+        they wait for the next one, or for `close()`."""
+        with self._staged_lock:
+            self._staged.extend(ops)
+
+    def _take_staged(self) -> list[StateOp]:
+        with self._staged_lock:
+            ops, self._staged = self._staged, []
+        return ops
+
+    def load_state(self, kind: str) -> list[tuple[str, str, bytes | None]]:
+        """(key, meta, body) of every committed state row of `kind`, in the order they were first put."""
+        p = self._backend.placeholder
+        sql = (
+            "SELECT s.key, s.meta, COALESCE(s.body, e.request_body) FROM national_state s "
+            f"LEFT JOIN exchanges e ON e.seq = s.ref WHERE s.kind = {p} ORDER BY s.seq"
+        )
+        rows = self._run(lambda b: b.query(sql, [kind]))
+        return [(key, meta, None if body is None else bytes(body)) for key, meta, body in rows]
 
     # --- reading -------------------------------------------------------------------------------------
     def _run(self, work: Callable[[Backend], Any]) -> Any:
@@ -124,18 +157,62 @@ class EvidenceStore:
     def count(self) -> int:
         return int(self._run(lambda b: b.query("SELECT COUNT(*) FROM exchanges", [])[0][0]))
 
+    def kept_value(self, name: str, make: Callable[[], str]) -> str:
+        """A value kept with the evidence for the store's life (the pseudonymisation key): made by `make` the
+        first time, read back after that, by any process opening the same store; `clear()` keeps it."""
+        if not (name.isidentifier() and name.isascii()):
+            raise ValueError(f"not a setting name: {name!r}")
+
+        def work(backend: Backend) -> str:
+            backend.execute("CREATE TABLE IF NOT EXISTS evidence_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            select = f"SELECT value FROM evidence_meta WHERE name = {backend.placeholder}"
+            rows = backend.query(select, [name])
+            if not rows:
+                value = make()
+                if not (value.isalnum() and value.isascii()):
+                    raise ValueError("a kept value is letters and digits")
+                # literals: `execute` takes no parameters; both are checked above
+                insert = f"INSERT INTO evidence_meta (name, value) VALUES ('{name}', '{value}')"
+                backend.execute(insert + " ON CONFLICT (name) DO NOTHING")
+                rows = backend.query(select, [name])  # another process may have made it first
+            return str(rows[0][0])
+
+        return str(self._run(work))
+
     def clear(self) -> None:
-        """Delete every exchange (tests and `POST /_admin/reset`)."""
-        self._run(lambda b: b.execute("DELETE FROM exchanges"))
+        """Delete every exchange (tests and `POST /_admin/reset`). State rows that borrow their body from
+        an exchange (`ref`) get their own copy first: whatever deletes exchanges must do the same."""
+        self._run(_clear_exchanges)
 
     async def reset_async(self) -> None:
+        """`POST /_admin/reset`: commit the staged state ops (the channels' clears) after everything in
+        flight, so that no state row is left to copy, then delete the evidence."""
+        ops = self._take_staged()
+        if ops:
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[None] = loop.create_future()
+            self._committer.submit([], loop, future, ops)
+            await future
         self.clear()
 
     def close(self) -> None:
-        """Commit what is queued, stop the writer, close the connection."""
+        """Commit what is queued (state ops no exchange took along too), stop the writer, close the connection."""
         self._committer.close()
+        leftover = self._take_staged()
         with self._lock:
-            self._backend.close()
+            try:
+                if leftover:
+                    self._backend.insert([], leftover)
+            finally:
+                self._backend.close()
+
+
+def _clear_exchanges(backend: Backend) -> None:
+    backend.execute(
+        "UPDATE national_state SET ref = NULL, body = "
+        "(SELECT request_body FROM exchanges WHERE exchanges.seq = national_state.ref) WHERE ref IS NOT NULL"
+    )
+    backend.execute("DELETE FROM exchanges")
 
 
 def open_store(url: str) -> EvidenceStore:
