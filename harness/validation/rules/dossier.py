@@ -107,8 +107,12 @@ def results_only_once_processing_ended(entity: dict[str, Any], path: Path, ctx: 
 def lists_a_fee(entity: dict[str, Any]) -> bool:
     """DanhSachLePhi names something to pay: a line whose Gia is not a plain amount counts (FMT-AMOUNT judges its
     form), so only no line at all, or amounts that add up to 0, mean "nothing to pay"."""
-    lines = [line for line in entity.get("DanhSachLePhi") or [] if isinstance(line, dict)]
-    prices = [line.get("Gia") for line in lines]
+    raw = entity.get("DanhSachLePhi")
+    if raw is None or raw == []:
+        return False
+    if not isinstance(raw, list) or not all(isinstance(line, dict) for line in raw):
+        return True  # malformed: the structure rules judge it, this rule cannot
+    prices = [line.get("Gia") for line in raw]
     if any(not (isinstance(price, str) and price.strip().isdigit()) for price in prices):
         return True
     return sum(int(str(price).strip()) for price in prices) > 0
