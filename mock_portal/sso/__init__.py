@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute
 from mock_portal.channels import register
 from mock_portal.sso.clients import Client, SsoSettings
 from mock_portal.sso.keys import SigningKeys
+from mock_portal.sso.pages import AccountChooser
 from mock_portal.sso.routes import routes
 from mock_portal.sso.tokens import SsoState
 from mock_portal.sso.users import TestUser, find_user, test_users
@@ -25,4 +26,14 @@ def create_channel(state: MockState) -> tuple[SsoState, list[BaseRoute]]:
 
 register("sso", create_channel)
 
-__all__ = ["Client", "SigningKeys", "SsoSettings", "SsoState", "TestUser", "create_channel", "find_user", "test_users"]
+__all__ = [
+    "AccountChooser",
+    "Client",
+    "SigningKeys",
+    "SsoSettings",
+    "SsoState",
+    "TestUser",
+    "create_channel",
+    "find_user",
+    "test_users",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from html import escape
+from html.parser import HTMLParser
 
 from starlette.responses import HTMLResponse
 
@@ -87,3 +88,20 @@ def error_page(error: str, description: str, status: int = 400, note: str = UNTR
 
 def logged_out_page() -> HTMLResponse:
     return _page("Đã đăng xuất — DVCQG (mock)", "<h1>Bạn đã đăng xuất</h1><p>You have been signed out.</p>")
+
+
+class AccountChooser(HTMLParser):
+    """The test-account chooser as a browser reads it: the form's target and the hidden fields it posts back
+    (with `user` set to the chosen account's sub, TechID, CCCD or tax code), for scripted sign-ins."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.target = values.get("action") or ""
+        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
+            self.fields[str(values["name"])] = values.get("value") or ""

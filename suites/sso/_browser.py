@@ -21,7 +21,6 @@ import base64
 import random
 from dataclasses import dataclass
 from functools import cache
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -29,6 +28,7 @@ import httpx
 import pytest
 
 from harness.conformance import ConformanceEnvironment, Evidence
+from mock_portal.sso import AccountChooser
 from mock_portal.sso.users import TestUser, test_users
 from suites._support import PROCEDURE
 
@@ -37,22 +37,6 @@ CITIZEN = next(u for u in test_users() if u.account_type == "1" and not u.vneid)
 OTHER_CITIZEN = [u for u in test_users() if u.account_type == "1" and not u.vneid][1]
 REDIRECTS = (301, 302, 303, 307, 308)
 TIMEOUT_S = 15
-
-
-class AccountChooser(HTMLParser):
-    """The mock provider's login page: the form's target and the hidden fields it posts back."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.target = ""
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.target = values.get("action") or ""
-        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
-            self.fields[str(values["name"])] = values.get("value") or ""
 
 
 def query_of(url: str) -> dict[str, str]:

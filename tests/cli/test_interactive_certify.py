@@ -13,7 +13,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from mock_portal.server import free_port
+from mock_portal.sso import AccountChooser
 from tests.cli._servers import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,22 +84,6 @@ def certify(staging: Staging, sut: Path, out: str, *extra: str, select: str | No
         sys.executable, "-m", "harness", "certify", "--sut", str(sut), "--mock-url", staging.mock_url,
         *chosen, "--seed", "7", "--out", str(staging.folder / out), *extra,
     ]  # fmt: skip
-
-
-class AccountChooser(HTMLParser):
-    """The national SSO's sign-in page as a person sees it: the form's target and its hidden fields."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.target = ""
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.target = values.get("action") or ""
-        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
-            self.fields[str(values["name"])] = values.get("value") or ""
 
 
 @dataclass

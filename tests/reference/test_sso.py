@@ -6,7 +6,6 @@ shown to turn one refusal into an acceptance."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -15,6 +14,7 @@ import pytest
 from joserfc.jwk import KeySet, RSAKey
 
 from mock_portal.server import RunningMock
+from mock_portal.sso import AccountChooser
 from mock_portal.sso.tampering import VARIANTS
 from mock_portal.sso.users import TestUser, test_users
 from reference_portal.auth import COOKIE, AuthStore
@@ -26,22 +26,6 @@ CITIZEN = next(u for u in test_users() if u.account_type == "1" and not u.vneid)
 VNEID_CITIZEN = next(u for u in test_users() if u.account_type == "1" and u.vneid)
 ENTERPRISE = next(u for u in test_users() if u.account_type == "2")
 OTHER_CITIZEN = [u for u in test_users() if u.account_type == "1" and not u.vneid][1]
-
-
-class _AccountChooser(HTMLParser):
-    """The mock provider's login page: the form's target and the hidden fields it posts back."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.target = ""
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form":
-            self.target = values.get("action") or ""
-        if tag == "input" and values.get("type") == "hidden" and values.get("name"):
-            self.fields[str(values["name"])] = values.get("value") or ""
 
 
 def query_of(url: str) -> dict[str, str]:
@@ -80,7 +64,7 @@ class Browser:
         returns the callback URL the provider redirects to."""
         page = self.http.get(authorize_url)
         if page.status_code == 200:
-            form = _AccountChooser()
+            form = AccountChooser()
             form.feed(page.text)
             page = self.http.post(urljoin(authorize_url, form.target), data={**form.fields, "user": user.sub})
         assert page.status_code == 302, page.text[:300]
