@@ -46,6 +46,7 @@ from harness.sut._models import (
     SyncReport,
     SyncState,
 )
+from harness.sut._steps import StepCannot
 
 
 def control_api_spec() -> Path:
@@ -71,6 +72,7 @@ __all__ = [
     "PaymentRef",
     "PaymentSettings",
     "SsoSettings",
+    "StepCannot",
     "SutActionRefused",
     "SutConfigError",
     "SutDescription",

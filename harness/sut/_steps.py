@@ -83,6 +83,10 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "DiaChi": ("Địa chỉ", "Address"),
         "MaDoiTuong": ("Tài khoản DVCQG (TechID)", "National account (TechID)"),
         "TepDinhKem": ("Tệp đính kèm", "Files to attach"),
+        "TenTepDinhKem": (
+            "Tên đặt cho từng tệp khi đính kèm (nhập đúng nguyên văn)",
+            "The name to give each file (type it exactly)",
+        ),
         "MaHoSo": ("Mã hồ sơ", "Dossier code"),
         "ThaoTac": ("Thao tác", "Action"),
         "TenThaoTac": ("Tên thao tác", "Action, in words"),
@@ -96,6 +100,8 @@ FIELD_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
     }
 )
 
+#: file names longer than this (in UTF-8) are written under a short name: file systems hold 255 bytes
+_MAX_FILE_NAME_BYTES = 200
 _STEP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
 _SHOWN = 80
 
@@ -236,6 +242,8 @@ def create_dossier_step(
     if request.tech_id is not None:
         data["MaDoiTuong"] = request.tech_id
     data["TepDinhKem"] = [str(path) for path in paths]
+    if any(path.name != attached.name for path, attached in zip(paths, request.files, strict=True)):
+        data["TenTepDinhKem"] = [attached.name for attached in request.files]
     code = request.procedure_code
     if channel == "2":
         sign_in_vi, sign_in_en = _sign_in(account, request.id_number)
@@ -350,8 +358,8 @@ def _write_attachments(request: DossierRequest, folder: Path) -> list[Path]:
     paths: list[Path] = []
     for index, attached in enumerate(request.files, start=1):
         name = Path(attached.name.replace("\\", "/")).name.strip() or f"tep-{index}"
-        if name in (".", ".."):
-            name = f"tep-{index}"
+        if name in (".", "..") or len(name.encode("utf-8")) > _MAX_FILE_NAME_BYTES:
+            name = f"tep-{index}{Path(name).suffix[:16]}"  # the name to give it is in the step's TenTepDinhKem
         path = folder / name
         if path in paths:
             path = folder / f"{index}-{name}"

@@ -20,7 +20,7 @@ import pytest
 
 from harness.conformance import ConformanceEnvironment, Exchange, ExchangeNotReceived, Observe, accepted, items
 from harness.specs import load_store
-from harness.sut import AttachedFile, SutDriver, SutRequestRejected
+from harness.sut import AttachedFile, StepCannot, SutDriver, SutRequestRejected
 from suites._support import REASONS, applicant
 
 #: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
@@ -132,6 +132,8 @@ def attempts(dvc_env: ConformanceEnvironment, dvc_seed: int) -> Iterator[dict[st
                 attempt.code = boundary.drive(driver, rng, text_of(length))
             except SutRequestRejected as exc:  # refused at input: allowed, with a clear error
                 attempt.refused_at_input = str(exc)[:300]
+            except StepCannot as exc:  # interactive: the tester could not enter it (the SUT refused it)
+                attempt.refused_at_input = f"the tester could not enter it: {exc.reason}"[:300]
             tried.append(attempt)
     for tried in found.values():
         for attempt in tried:

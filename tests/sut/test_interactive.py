@@ -127,6 +127,15 @@ def test_the_create_step_gives_the_data_to_type_and_writes_the_files(tmp_path: P
     )
 
 
+def test_a_file_name_too_long_for_the_disk_is_written_short_and_named_in_the_step(tmp_path: Path) -> None:
+    long_name = "Đơn đề nghị " * 40 + ".pdf"  # about 600 bytes in UTF-8: more than a file system holds
+    request = DossierRequest(**{**_fields(REQUEST), "files": (AttachedFile(long_name, b"%PDF-1.4"),)})
+    step = create_dossier_step(request, "step-9", attachments_dir=tmp_path)
+    (written,) = step.data["TepDinhKem"]
+    assert Path(written).name == "tep-1.pdf" and Path(written).read_bytes() == b"%PDF-1.4"
+    assert step.data["TenTepDinhKem"] == [long_name]
+
+
 def test_action_and_payment_steps_name_the_action_in_vietnamese() -> None:
     step = action_step("H1", "reject", "Hồ sơ không thuộc thẩm quyền giải quyết", None, "step-2")
     assert step.data == {
