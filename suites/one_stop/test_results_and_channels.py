@@ -416,6 +416,11 @@ def submitted(dvc_env: ConformanceEnvironment, dvc_seed: int) -> Iterator[Submit
 
 @pytest.mark.capability("sso")
 @pytest.mark.req("TT22-D6-K1-D")
+@pytest.mark.req(
+    "TT21-D5-K1-ONLINE-SERVICE",
+    partial="checks that an online submission creates an e-dossier the one-stop system knows; interactive "
+    "e-forms, uploads through the pages and the public postal service are not checked here",
+)
 def test_an_online_submission_gets_a_dossier_code(submitted: Submitted) -> None:
     assert CODE.fullmatch(submitted.code), (
         f"POST /api/dossiers answered MaHoSo {submitted.code!r}, not a dossier code <agency>-YYMMDD-NNNN"

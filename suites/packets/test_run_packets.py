@@ -114,10 +114,7 @@ def run_packets(dvc_env: ConformanceEnvironment, dvc_seed: int) -> RunPackets:
 @pytest.mark.dvc_run_wide
 @pytest.mark.parametrize(
     "rule_id",
-    [
-        pytest.param(rule_id, marks=_marks(rule_id), id=rule_id)
-        for rule_id in sorted(harness.rules())
-    ],
+    [pytest.param(rule_id, marks=_marks(rule_id), id=rule_id) for rule_id in sorted(harness.rules())],
 )
 def test_no_packet_of_the_run_breaks_the_rule(rule_id: str, run_packets: RunPackets, dvc_observe: Observe) -> None:
     if rule_id not in _applicable_rules():

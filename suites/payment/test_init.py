@@ -42,6 +42,11 @@ def _amount(value: Any) -> int | None:
 
 
 @pytest.mark.req("PAY-INIT-FIELDS")
+@pytest.mark.req(
+    "TT21-D5-K1-ONLINE-SERVICE",
+    partial="checks the online payment of a fee through the national payment platform; the other online "
+    "functions are checked by the one-stop suites",
+)
 def test_init_carries_every_field_with_the_observed_values(payments: PaymentRun) -> None:
     problems = []
     for flow in payments.each():

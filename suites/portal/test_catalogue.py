@@ -153,7 +153,7 @@ def test_published_procedures_carry_their_service_level(catalogues: Catalogues) 
     assert not problems, "procedures published without their online service level:\n" + "\n".join(problems[:30])
 
 
-@pytest.mark.req("TT01-D16-TTHC-SYNC")
+@pytest.mark.req("TT01-D16-TTHC-SYNC", "TT21-D5-K1-CATALOGUE")
 @pytest.mark.req(
     "TT22-D6-K1-C",
     partial="checks the published list against DVCQG (every online service of the province, with its "
@@ -202,6 +202,11 @@ def test_published_procedures_are_the_national_ones(catalogues: Catalogues) -> N
     "TT22-D6-K1-K",
     partial="checks filtering of the published catalogue (GET /api/procedures) by level, field and "
     "keyword, one value each; search by agency is not checked",
+)
+@pytest.mark.req(
+    "TT21-D5-K1-LOOKUP",
+    partial="checks lookup of procedures by level, field and keyword; lookup of a dossier by its code is "
+    "checked by the lookup suite",
 )
 def test_the_catalogue_can_be_searched_by_level_field_and_keyword(catalogues: Catalogues) -> None:
     published, public = catalogues.published, catalogues.public

@@ -174,6 +174,10 @@ def test_ratings_reach_dvcqg(ratings: Ratings) -> None:
 
 @pytest.mark.capability("ratings")
 @pytest.mark.req("TT22-D6-K1-I", "QCVN120-RATING")
+@pytest.mark.req(
+    "TT21-D5-K1-RATING",
+    partial="checks the synced rating summary; the rating form on the pages is judged by hand",
+)
 def test_synced_summaries_count_each_level(ratings: Ratings) -> None:
     first, last = ratings.summary(ratings.first), ratings.summary(ratings.last)
     if first is None or last is None:
@@ -328,7 +332,7 @@ def statistics(dvc_env: ConformanceEnvironment, dvc_seed: int) -> Statistics:
 
 
 @pytest.mark.capability("statistics")
-@pytest.mark.req("TT22-D6-K1-H", "TT22-D5-K1-C", "TT01-D16-STATISTICS")
+@pytest.mark.req("TT22-D6-K1-H", "TT22-D5-K1-C", "TT01-D16-STATISTICS", "TT21-D5-K1-STATISTICS")
 def test_published_statistics_count_the_dossiers_of_the_run(statistics: Statistics) -> None:
     expected, moved = _expected_delta(), _delta(statistics.before, statistics.after)
     problems = [

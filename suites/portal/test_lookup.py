@@ -103,6 +103,11 @@ def anonymous(dvc_env: ConformanceEnvironment, dvc_seed: int) -> Lookup:
 
 @pytest.mark.req("TT01-D16-LOOKUP-ANONYMOUS")
 @pytest.mark.req(
+    "TT21-D5-K1-LOOKUP",
+    partial="checks the lookup of one dossier by its code; lookup by other criteria is checked on the "
+    "catalogue (test_the_catalogue_can_be_searched_by_level_field_and_keyword)",
+)
+@pytest.mark.req(
     "ND61-D25-K2-DD",
     partial="checks only that the public lookup shows the dossier's code and status; publication of the "
     "results is not checked here",

@@ -351,6 +351,11 @@ def test_the_search_box_of_the_home_page_finds_a_procedure(site: Site) -> None:
 
 
 @pytest.mark.req(
+    "TT21-D5-K1-SUPPORT",
+    partial="checks only that the home page links to a guide that answers frequent questions; surveys and "
+    "the virtual assistant are judged by hand",
+)
+@pytest.mark.req(
     "TT22-D6-K1-G",
     partial="checks only that the home page links to a guide page that mentions or links to frequently "
     "asked questions; whether the guide explains how to use the online services is not judged",

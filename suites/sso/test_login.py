@@ -103,7 +103,7 @@ def test_every_sign_in_sends_its_own_nonce(sign_in: SignIn) -> None:
     assert first != second, f"two sign-ins used the same nonce {first!r}"
 
 
-@pytest.mark.req("TT01-D16-SSO", "TT22-D6-K1-N")
+@pytest.mark.req("TT01-D16-SSO", "TT22-D6-K1-N", "TT21-D5-K1-AUTH")
 @pytest.mark.req(
     "TT22-D3-K10",
     partial="checks only that sign-in through the national SSO opens a session for the account; security "

@@ -236,6 +236,20 @@ def test_an_expected_deviation_keeps_the_run_green(tmp_path: Path) -> None:
     assert report.run.expected_deviations == {"FMT-DATETIME": "ticket DVC-1"}
 
 
+def test_the_draft_tt21_profile_certifies_and_says_it_is_a_draft(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = certify(tmp_path, "--out", str(out), "--profile", "tt21-2023", *select("TT21-D5-K1-CATALOGUE"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = Report.from_json(json.loads((out / "report.json").read_text(encoding="utf-8")))
+    assert report.run.profile == "tt21-2023" and "DỰ THẢO" in report.run.profile_title
+    verdicts = {r.id: r.verdict for r in report.requirements}
+    assert verdicts.keys() == {r.id for r in load_catalogue().for_profile("tt21-2023")}
+    assert "TT22-D3-K1" not in verdicts  # the one TT 22/2019 criterion the successor is known to replace
+    assert verdicts["TT21-D5-K1-CATALOGUE"] is Verdict.PASS
+    assert verdicts["TT21-D5-K1-PAKN"] is Verdict.ATTESTATION_REQUIRED
+    assert "DỰ THẢO" in (out / "report.html").read_text(encoding="utf-8")
+
+
 def test_a_broken_sut_toml_exits_2_with_one_line(tmp_path: Path) -> None:
     sut = tmp_path / "sut.toml"
     sut.write_text("[sut\nname = ", encoding="utf-8")
