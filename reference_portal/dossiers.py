@@ -105,7 +105,8 @@ class NewDossier:
     files: tuple[UploadedFile, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_json(cls, body: Any) -> NewDossier:
+    def from_json(cls, body: Any, *, blank_file_names: bool = False) -> NewDossier:
+        """`blank_file_names`: defect `blank-file-name-forwarded` (a name of spaces kept, trimmed to nothing)."""
         if not isinstance(body, dict):
             raise InvalidRequest(["the body must be a JSON object"])
         problems: list[str] = []
@@ -133,7 +134,7 @@ class NewDossier:
         applicant_type = text("LoaiDoiTuong", required=False) or "1"
         if applicant_type not in ("1", "2", "3", "4"):
             problems.append('LoaiDoiTuong must be "1", "2", "3" or "4"')
-        files = cls._files(body.get("files", []), problems)
+        files = cls._files(body.get("files", []), problems, blank_file_names)
         request = cls(
             ma_tthc=ma_tthc,
             channel=channel,
@@ -152,7 +153,7 @@ class NewDossier:
         return request
 
     @staticmethod
-    def _files(raw: Any, problems: list[str]) -> tuple[UploadedFile, ...]:
+    def _files(raw: Any, problems: list[str], blank_names: bool = False) -> tuple[UploadedFile, ...]:
         if raw is None:
             return ()
         if not isinstance(raw, list) or len(raw) > MAX_FILES:
@@ -162,7 +163,7 @@ class NewDossier:
         for index, item in enumerate(raw):
             name = item.get("TenTepDinhKem") if isinstance(item, dict) else None
             content = item.get("content_base64") if isinstance(item, dict) else None
-            if not isinstance(name, str) or not name.strip() or not isinstance(content, str):
+            if not isinstance(name, str) or not (name.strip() or blank_names) or not isinstance(content, str):
                 problems.append(f"files[{index}] needs TenTepDinhKem and content_base64 (strings)")
                 continue
             try:
@@ -175,6 +176,11 @@ class NewDossier:
                 continue
             files.append(UploadedFile(name.strip()[:255], data))
         return tuple(files)
+
+
+def parse_new_dossier(body: Any, defects: Defects) -> NewDossier:
+    """A request body as a new dossier, as every intake route reads it (with the portal's defect switches)."""
+    return NewDossier.from_json(body, blank_file_names=defects.on("blank-file-name-forwarded"))
 
 
 @dataclass(frozen=True)
@@ -515,6 +521,7 @@ class DossierService:
             {"MAKETQUA": "", "TENKETQUA": "Kết quả giải quyết thủ tục hành chính"}
         ]
         results = []
+        uncoded = self._defects.on("result-code-missing")  # defect: the catalogue's result code dropped
         for item in listed:
             name = str(item.get("TENKETQUA") or "Kết quả")
             content = f"{name}\nHồ sơ {record['MaHoSo']} - {record['ChuHoSo']}\n".encode()
@@ -525,7 +532,7 @@ class DossierService:
                     "MaThanhPhanHoSo": "",
                     "GiayToId": stored["TepDinhKemId"],
                     "DuongDanTepTinKetQua": stored["DuongDanTaiTepTin"],
-                    "MaGiayToKetQua": str(item.get("MAKETQUA") or ""),
+                    "MaGiayToKetQua": "" if uncoded else str(item.get("MAKETQUA") or ""),
                 }
             )
         return results

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from reference_portal.auth.context import current_citizen, require_citizen
 from reference_portal.auth.store import Citizen
-from reference_portal.dossiers import NewDossier
+from reference_portal.dossiers import parse_new_dossier
 from reference_portal.portal import Portal
 from reference_portal.web.common import HttpError, json_body
 from reference_portal.web.control import intake
@@ -64,7 +64,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
             raise HttpError(415, "unsupported_media_type", "send the dossier as application/json")
         body = submission_body(await json_body(request), citizen)
         tech_id = "" if portal.defects.on("techid-not-carried") else citizen.tech_id
-        dossier = await intake(portal, lambda: replace(NewDossier.from_json(body), tech_id=tech_id))
+        dossier = await intake(portal, lambda: replace(parse_new_dossier(body, portal.defects), tech_id=tech_id))
         return JSONResponse(dossier.summary(), status_code=201)
 
     return [Route("/api/dossiers", submit, methods=["POST"])]
@@ -76,5 +76,5 @@ async def _anonymous(portal: Portal, request: Request) -> Response:
     if not isinstance(body, dict):
         raise HttpError(422, "invalid", "the body must be a JSON object")
     stranger = {"ChuHoSo": "Khách vãng lai", "SoDinhDanh": "038090000001", "LoaiDoiTuong": "1", "KenhThucHien": ONLINE}
-    dossier = await intake(portal, lambda: NewDossier.from_json({**body, **stranger}))
+    dossier = await intake(portal, lambda: parse_new_dossier({**body, **stranger}, portal.defects))
     return JSONResponse(dossier.summary(), status_code=201)

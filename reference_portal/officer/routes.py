@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from reference_portal.dossiers import NewDossier
+from reference_portal.dossiers import parse_new_dossier
 from reference_portal.officer.answers import NO_STORE, officer_error
 from reference_portal.officer.login import require_officer
 from reference_portal.officer.search import applicant_dossiers
@@ -60,7 +60,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
     async def create(request: Request, officer: str) -> Response:
         _require_json(request)
         body = counter_body(await json_body(request))
-        dossier = await intake(portal, lambda: NewDossier.from_json(body))
+        dossier = await intake(portal, lambda: parse_new_dossier(body, portal.defects))
         return JSONResponse(dossier.summary(), status_code=201, headers=NO_STORE)
 
     async def act(request: Request, officer: str) -> Response:

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from harness.core.statuses import STATUS_NAMES
 from reference_portal.catalogue import UnknownProcedure
-from reference_portal.dossiers import Dossier, InvalidRequest, NewDossier, NotFound
+from reference_portal.dossiers import Dossier, InvalidRequest, NewDossier, NotFound, parse_new_dossier
 from reference_portal.national.dvcqg import NationalError
 from reference_portal.portal import Portal
 from reference_portal.web.common import HttpError, json_body, require_control_token
@@ -102,7 +102,7 @@ def routes(portal: Portal) -> list[BaseRoute]:
     async def create(request: Request) -> Response:
         require_control_token(request, token)
         body = await json_body(request)
-        dossier = await intake(portal, lambda: NewDossier.from_json(body))
+        dossier = await intake(portal, lambda: parse_new_dossier(body, portal.defects))
         return JSONResponse(dossier.summary(), status_code=201)
 
     async def act(request: Request) -> Response:

@@ -2,7 +2,8 @@
 name, the officer's name are typed into the SUT with no national limit in sight, and forwarded into packet fields
 that have one (QCVN 120 as the national side enforces it). Each input is driven at the field's limit and past it:
 the SUT may refuse the input (a clear error at intake) or keep it and send what fits (truncate), but DVCQG must
-never refuse the sync.
+never refuse the sync. Inputs whose field must not be empty are also driven blank (only spaces): the SUT refuses
+them at input or sends a value, never an empty field.
 
 The limits are read from the packet schemas (schemas/dvcqg/objects.schema.json), not typed here again.
 """
@@ -20,6 +21,7 @@ import pytest
 
 from harness.conformance import ConformanceEnvironment, Exchange, ExchangeNotReceived, Observe, accepted, items
 from harness.specs import load_store
+from harness.specs.store import Located
 from harness.sut import AttachedFile, StepCannot, SutDriver, SutRequestRejected
 from suites._support import REASONS, applicant
 
@@ -28,6 +30,8 @@ pytestmark = pytest.mark.dvc_needs("dossier-sync")
 
 OBJECTS = "dvcqg/objects.schema.json"
 #: a sentence of a real note (Vietnamese, with diacritics: limits count characters, not bytes)
+#: what a person leaves in a field they did not fill: spaces (a SUT that trims them must still send a value)
+BLANK = "   "
 NOTE = "Đề nghị bổ sung bản sao có chứng thực giấy khai sinh và xác nhận cư trú của người nộp hồ sơ. "
 
 
@@ -39,6 +43,20 @@ def limit(definition: str, name: str) -> int:
     value = schema["$defs"][definition]["properties"][name]["maxLength"]
     assert isinstance(value, int), (definition, name, value)
     return value
+
+
+@cache
+def minimum(definition: str, name: str) -> int:
+    """The largest minLength on the property's `$ref` chain (NonEmptyText says 1): 0 when it may be empty."""
+    store = load_store()
+    base = store.id_for_path(OBJECTS)
+    located = Located(store.by_id(base)["$defs"][definition]["properties"][name], base)
+    found = 0
+    while True:
+        found = max(found, int(located.schema.get("minLength", 0)))
+        if "$ref" not in located.schema:
+            return found
+        located = store.resolve(located.schema["$ref"], located.base)
 
 
 def text_of(length: int) -> str:
@@ -64,7 +82,7 @@ def _summary(driver: SutDriver, rng: random.Random, value: str) -> str:
 
 
 def _file_name(driver: SutDriver, rng: random.Random, value: str) -> str:
-    name = value[: max(len(value) - 4, 1)] + ".pdf"
+    name = value[: max(len(value) - 4, 1)] + ".pdf" if value.strip() else value
     request = replace(applicant(rng, channel="1"), files=(AttachedFile(name, b"%PDF-1.4 ban sao"),))
     return driver.create_dossier(request).ma_ho_so
 
@@ -89,6 +107,11 @@ class Boundary:
     @property
     def limit(self) -> int:
         return limit(self.definition, self.field)
+
+    @property
+    def required(self) -> bool:
+        """The field must carry a value (its schema sets a minimum length)."""
+        return minimum(self.definition, self.field) > 0
 
 
 BOUNDARIES = (
@@ -115,8 +138,14 @@ class Attempt:
     rows: list[Exchange] = field(default_factory=list)
 
     def label(self) -> str:
-        return f"{self.boundary.input} ({self.boundary.packet}.{self.boundary.field}, limit {self.boundary.limit}) " \
-               f"at {self.length} characters"  # fmt: skip
+        where = f"{self.boundary.input} ({self.boundary.packet}.{self.boundary.field}"
+        if self.blank:
+            return f"{where}, must not be empty) left blank ({BLANK!r})"
+        return f"{where}, limit {self.boundary.limit}) at {self.length} characters"
+
+    @property
+    def blank(self) -> bool:
+        return self.length == 0
 
 
 @pytest.fixture(scope="module")
@@ -126,10 +155,11 @@ def attempts(dvc_env: ConformanceEnvironment, dvc_seed: int) -> Iterator[dict[st
     found: dict[str, list[Attempt]] = {}
     for boundary in BOUNDARIES:
         tried = found[boundary.name] = []
-        for length in (boundary.limit, boundary.limit + max(500, boundary.limit // 4)):
+        lengths = (boundary.limit, boundary.limit + max(500, boundary.limit // 4)) + ((0,) if boundary.required else ())
+        for length in lengths:
             attempt = Attempt(boundary, length)
             try:
-                attempt.code = boundary.drive(driver, rng, text_of(length))
+                attempt.code = boundary.drive(driver, rng, text_of(length) if length else BLANK)
             except SutRequestRejected as exc:  # refused at input: allowed, with a clear error
                 attempt.refused_at_input = str(exc)[:300]
             except StepCannot as exc:  # interactive: the tester could not enter it (the SUT refused it)
@@ -161,8 +191,8 @@ def _refusal(row: Exchange) -> str:
     return str(((row.get("response") or {}).get("body") or {}).get("message", ""))[:300]
 
 
-def _longest(row: Exchange, name: str) -> int:
-    """The longest value of the field in the packet (at any depth: file lists are nested)."""
+def _lengths(row: Exchange, name: str) -> list[int]:
+    """The lengths of the field's values in the packet (at any depth: file lists are nested)."""
 
     def walk(value: Any) -> Iterator[int]:
         if isinstance(value, dict):
@@ -175,17 +205,14 @@ def _longest(row: Exchange, name: str) -> int:
             for inner in value:
                 yield from walk(inner)
 
-    return max(walk((row.get("request") or {}).get("body")), default=0)
+    return list(walk((row.get("request") or {}).get("body")))
 
 
-@pytest.mark.req("QCVN120-LENGTH")
-@pytest.mark.parametrize("boundary", [b.name for b in BOUNDARIES])
-def test_an_input_at_and_past_the_limit_never_makes_dvcqg_refuse_the_sync(
-    boundary: str, attempts: dict[str, list[Attempt]], dvc_observe: Observe
-) -> None:
+def _judge(tried: list[Attempt], dvc_observe: Observe, must: str) -> None:
+    """DVCQG accepted every packet the attempts made the SUT send; a refusal at input is allowed."""
     problems: list[str] = []
     judged: list[Exchange] = []
-    for attempt in attempts[boundary]:
+    for attempt in tried:
         outcome = f"refused at input ({attempt.refused_at_input})" if attempt.refused_at_input else attempt.code
         dvc_observe.step(f"{attempt.label()}: {outcome}")
         if attempt.refused_at_input:
@@ -193,18 +220,41 @@ def test_an_input_at_and_past_the_limit_never_makes_dvcqg_refuse_the_sync(
         judged += attempt.rows
         refused = [row for row in attempt.rows if not accepted(row)]
         for row in refused:
+            lengths = _lengths(row, attempt.boundary.field)
+            sent = min(lengths, default=0) if attempt.blank else max(lengths, default=0)
             problems.append(
                 f"{attempt.label()}: DVCQG refused {attempt.boundary.packet} seq {row['seq']} of {attempt.code} "
-                f"({attempt.boundary.field} sent with {_longest(row, attempt.boundary.field)} characters): "
-                f"{_refusal(row)!r}"
+                f"({attempt.boundary.field} sent with {sent} characters): {_refusal(row)!r}"
             )
         if not refused and not any(accepted(row) for row in attempt.rows):
             problems.append(f"{attempt.label()}: no {attempt.boundary.packet} of {attempt.code} reached DVCQG")
-    if not judged and all(a.refused_at_input for a in attempts[boundary]):
+    if not judged and all(a.refused_at_input for a in tried):
         pytest.skip("nothing observed: the SUT refused every input at intake, so nothing was forwarded")
     dvc_observe.exchanges(judged)
     shown = "\n".join(problems[:8]) + (f"\n... and {len(problems) - 8} more" if len(problems) > 8 else "")
-    assert not problems, (
-        "what the SUT forwards must fit the national field (truncate it, or refuse the input with a clear error):\n"
-        + shown
+    assert not problems, f"{must}:\n{shown}"
+
+
+@pytest.mark.req("QCVN120-LENGTH")
+@pytest.mark.parametrize("boundary", [b.name for b in BOUNDARIES])
+def test_an_input_at_and_past_the_limit_never_makes_dvcqg_refuse_the_sync(
+    boundary: str, attempts: dict[str, list[Attempt]], dvc_observe: Observe
+) -> None:
+    _judge(
+        [a for a in attempts[boundary] if not a.blank],
+        dvc_observe,
+        "what the SUT forwards must fit the national field (truncate it, or refuse the input with a clear error)",
+    )
+
+
+@pytest.mark.req("FMT-NON-EMPTY")
+@pytest.mark.parametrize("boundary", [b.name for b in BOUNDARIES if b.required])
+def test_a_blank_input_never_reaches_dvcqg_as_an_empty_field(
+    boundary: str, attempts: dict[str, list[Attempt]], dvc_observe: Observe
+) -> None:
+    _judge(
+        [a for a in attempts[boundary] if a.blank],
+        dvc_observe,
+        "a field DVCQG needs filled must not be sent empty (refuse the blank input with a clear error, or send a "
+        "value)",
     )

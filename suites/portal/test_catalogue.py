@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from harness.conformance import ConformanceEnvironment
+from suites._national import NationalCatalogue
 from suites.portal._http import poll, public_client
 
 pytestmark = pytest.mark.capability("catalogue")
@@ -40,30 +41,9 @@ class Catalogues:
     public: httpx.Client
 
 
-class _Dvcqg:
-    """The mock's DVCQG API, spoken with the SUT's integration account."""
-
-    def __init__(self, dvc_env: ConformanceEnvironment) -> None:
-        national = dvc_env.description.national
-        self.madonvi = national.madonvi
-        self.client = httpx.Client(base_url=dvc_env.national_url, timeout=30)
-        answer = self.client.post("/dvcqg/auth", json={"username": national.username, "password": national.password})
-        self.session = str(answer.json().get("session", ""))
-        assert self.session, f"harness error: the mock refused the SUT's account: {answer.text[:300]}"
-
-    def call(self, service: str, endpoint: str = "integration", **params: str) -> Any:
-        body = {"session": self.session, "madonvi": self.madonvi, "service": service, **params}
-        reply = self.client.post(f"/dvcqg/{endpoint}", json=body).json()
-        assert reply.get("error_code") in (0, "0"), f"harness error: {service} answered {str(reply)[:300]}"
-        return reply.get("result")
-
-    def close(self) -> None:
-        self.client.close()
-
-
 def _national(dvc_env: ConformanceEnvironment) -> tuple[dict[str, NationalProcedure], frozenset[str]]:
     province = "." + dvc_env.description.national.province
-    dvcqg = _Dvcqg(dvc_env)
+    dvcqg = NationalCatalogue(dvc_env)
     try:
         services = (dvcqg.call("LayDVC") or {}).get("data") or []
         national: dict[str, NationalProcedure] = {}

@@ -10,6 +10,9 @@ the SUT had with DVCQG.
   recorded and no earlier than the run began (both with a tolerance for clocks), never before the dossier was
   received, and a dossier's steps go forward. A 12-hour clock after noon or UTC for Vietnam time is well formed
   but hours off the recording time.
+- Result documents name what was issued: each synced result document carries its procedure's result code from
+  the national catalogue (MaGiayToKetQua, a MAKETQUA of LayThuTuc KETQUATHUCHIEN) when the catalogue codes the
+  procedure's results.
 
 Runs after every other test (`dvc_run_wide`); drives each lifecycle path once itself, so a run of this file alone
 has traffic to judge. Each failure names the dossier, the field, the value and the exchange.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -27,6 +30,7 @@ import pytest
 
 from harness.conformance import ConformanceEnvironment, Exchange, Observe, accepted, items
 from suites._clock import SHIFTED_CODES
+from suites._national import NationalCatalogue
 from suites._support import PATHS, applicant, drive
 
 #: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
@@ -180,4 +184,44 @@ def test_every_time_sent_agrees_with_when_it_was_sent(run_sync: RunSync, dvc_obs
     assert not problems, (
         f"{len(problems)} time(s) the SUT sent disagree with when they were sent (Asia/Ho_Chi_Minh):\n"
         + _shown(problems)
+    )
+
+
+def _uncoded_results(rows: list[Exchange], codes_of: Callable[[str], frozenset[str]]) -> tuple[list[str], int]:
+    """Result documents whose MaGiayToKetQua is not one of their procedure's catalogue codes, and how many result
+    documents were judged (a procedure whose results the catalogue does not code is not judged)."""
+    problems: list[str] = []
+    judged = 0
+    for row in rows:
+        if row.get("service") != DOSSIER or not accepted(row):
+            continue
+        for item in items(row):
+            documents = item.get("DanhSachGiayToKetQua") or []
+            codes = codes_of(str(item.get("MaTTHC", ""))) if documents else frozenset()
+            for document in documents if codes else ():
+                judged += 1
+                sent = document.get("MaGiayToKetQua") if isinstance(document, dict) else None
+                if sent not in codes:
+                    name = document.get("TenGiayTo") if isinstance(document, dict) else document
+                    problems.append(
+                        f"{item.get('MaHoSo')} (DongBoHoSoMC seq {row.get('seq')}): result {name!r} has "
+                        f"MaGiayToKetQua {sent!r}; the national catalogue codes the results of procedure "
+                        f"{item.get('MaTTHC')} as {', '.join(sorted(codes))} (LayThuTuc KETQUATHUCHIEN)"
+                    )
+    return problems, judged
+
+
+@pytest.mark.dvc_run_wide
+@pytest.mark.req("SYNC-RESULT-CODES")
+def test_every_result_document_carries_its_catalogue_code(
+    run_sync: RunSync, dvc_env: ConformanceEnvironment, dvc_observe: Observe
+) -> None:
+    with NationalCatalogue(dvc_env) as catalogue:
+        problems, judged = _uncoded_results(run_sync.rows, catalogue.result_codes)
+    if not judged:
+        pytest.skip("nothing observed: no acknowledged packet carried a result of a procedure with coded results")
+    dvc_observe.step(f"{judged} result document(s) of the run compared with the national catalogue's result codes")
+    dvc_observe.exchanges([row for row in run_sync.rows if row.get("service") == DOSSIER and accepted(row)])
+    assert not problems, f"{len(problems)} result document(s) do not carry their catalogue result code:\n" + _shown(
+        problems
     )

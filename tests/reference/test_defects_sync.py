@@ -141,3 +141,33 @@ def test_outbox_skips_failed(portal_factory: PortalFactory, admin: httpx.Client)
     services = [(r["service"], r["response"]["body"].get("error_code")) for r in exchanges(admin, ma_ho_so=code)]
     first_ok = services.index(("DongBoHoSoMC", 0))
     assert any(service == "CapNhatTienDoHoSoMC" for service, _ in services[:first_ok]), services
+
+
+BLANK_NAMED = [{"TenTepDinhKem": "   ", "content_base64": "JVBERi0xLjQ="}]
+
+
+def test_blank_file_name_forwarded(portal_factory: PortalFactory, admin: httpx.Client) -> None:
+    with portal_factory() as sut, httpx.Client(base_url=sut.url, headers=CONTROL) as control:
+        refused = control.post("/_control/dossiers", json=dossier_request(files=BLANK_NAMED))
+    assert refused.status_code == 422 and "files[0]" in refused.text  # without the switch: refused at intake
+    with (
+        portal_factory(defects={"blank-file-name-forwarded"}) as sut,
+        httpx.Client(base_url=sut.url, headers=CONTROL) as control,
+    ):
+        code = drive(control, [], expect_synced=False, files=BLANK_NAMED)
+        record = control.get(f"/_control/dossiers/{code}").json()["record"]
+    assert [f["TenTepDinhKem"] for f in record["TaiLieuNop"]] == [""]
+    assert "FMT-NON-EMPTY" in rules_seen(admin, code)
+
+
+def test_result_code_missing(portal_factory: PortalFactory, admin: httpx.Client) -> None:
+    actions = ["receive", "process", "finish"]
+    with portal_factory() as sut, httpx.Client(base_url=sut.url, headers=CONTROL) as control:
+        coded = control.get(f"/_control/dossiers/{drive(control, actions)}").json()["record"]
+    with (
+        portal_factory(defects={"result-code-missing"}) as sut,
+        httpx.Client(base_url=sut.url, headers=CONTROL) as control,
+    ):
+        uncoded = control.get(f"/_control/dossiers/{drive(control, actions)}").json()["record"]
+    assert [d["MaGiayToKetQua"] for d in coded["DanhSachGiayToKetQua"]] == ["KQ.G09.000001"]
+    assert [d["MaGiayToKetQua"] for d in uncoded["DanhSachGiayToKetQua"]] == [""]
