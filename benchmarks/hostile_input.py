@@ -122,42 +122,11 @@ def peak_rss() -> Iterator[dict[str, float]]:
 
 
 async def asgi_post(app: Any, path: str, body: bytes, query: bytes = b"") -> tuple[int, bytes]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-        "app": app,
-    }
-    sent = False
-    status = 0
-    chunks: list[bytes] = []
+    """(status, answer) of a POST straight to the ASGI app (mock_portal.testing.asgi_post)."""
+    from mock_portal.testing import asgi_post as post
 
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            await asyncio.sleep(3600)
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)
+    answer = await post(app, path, body, query=query)
+    return answer.status, answer.body
 
 
 async def measured(call: Callable[[], Awaitable[tuple[int, bytes]]]) -> dict[str, Any]:
@@ -241,7 +210,7 @@ async def _portal(size: int) -> dict[str, Any]:
 
 
 def _cli(name: str, size: int) -> dict[str, Any]:
-    from harness.cli._validate import validate_command
+    from harness.cli import validate_command
 
     with tempfile.TemporaryDirectory() as work:
         path = Path(work, "packet.json")

@@ -7,6 +7,8 @@ Public API (everything else is internal and may change):
 - `validate_file(path, ...)`, `detect_type(packet)`, `get_validator(type, profile)`
 - `valid_packets(type, profile)`, `invalid_packets(type, profile, rule=None)`: Hypothesis strategies
 - `packet_types()`, `rules()`: the catalogues
+- `sign_payment(packet, type, secret)`, `payment_checksum_of(...)`: a payment packet's `MaXacThuc`, over the
+  fields its schema's `x-checksum` lists (the mock, the reference portal and the suites all sign with it)
 
 Public subpackages, each with its own `__all__`:
 
@@ -31,6 +33,7 @@ from harness.generation import InvalidPacket, invalid_packets, valid_packets
 from harness.specs import PacketType, Rule, load_catalogue
 from harness.validation import PacketValidator, detect_type, get_validator
 from harness.validation import validate_packet as validate
+from harness.validation.checksums import payment_checksum_of, sign_payment
 from harness.validation.files import validate_file
 
 
@@ -60,7 +63,9 @@ __all__ = [
     "get_validator",
     "invalid_packets",
     "packet_types",
+    "payment_checksum_of",
     "rules",
+    "sign_payment",
     "valid_packets",
     "validate",
     "validate_file",

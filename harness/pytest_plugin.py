@@ -37,9 +37,9 @@ from harness.conformance._plugin import (  # noqa: F401 - hooks and fixtures pyt
 
 @pytest.fixture(scope="session")
 def dvc_mock_server() -> Iterator[Any]:
-    from mock_portal.server import start_in_thread
+    from harness.launcher import start_mock
 
-    mock = start_in_thread()
+    mock = start_mock()
     try:
         yield mock
     finally:
@@ -48,9 +48,9 @@ def dvc_mock_server() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def _dvc_mock_inprocess_session() -> Iterator[Any]:
-    from mock_portal.testing import InProcessMock
+    from harness.launcher import in_process_mock
 
-    mock = InProcessMock()
+    mock = in_process_mock()
     try:
         yield mock
     finally:

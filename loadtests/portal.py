@@ -25,14 +25,14 @@ from locust.clients import ResponseContextManager
 from locust.env import Environment
 from locust.runners import MasterRunner
 
-from harness.load._protocol import (
+from harness.load import (
     CONTROL_TOKEN_ENV,
     CONTROL_URL_ENV,
     DEFAULT_CONTROL_TOKEN,
     DEFAULT_REQUEST_TIMEOUT_S,
     REQUEST_TIMEOUT_ENV,
 )
-from suites._support import PROCEDURE, applicant
+from suites.applicants import PROCEDURE, applicant
 
 log = logging.getLogger(__name__)
 #: dossiers created through the control API when the test starts, so the first lookups find something

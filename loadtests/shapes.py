@@ -12,8 +12,7 @@ import os
 
 from locust import LoadTestShape
 
-from harness.load._protocol import SHAPE_DURATION_ENV, SHAPE_USERS_ENV
-from harness.load._shapes import PEAK_DAY, stage_tick
+from harness.load import PEAK_DAY, SHAPE_DURATION_ENV, SHAPE_USERS_ENV, stage_tick
 
 DEFAULT_PEAK_USERS = 100
 DEFAULT_DURATION_S = 600.0

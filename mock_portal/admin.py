@@ -13,10 +13,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from harness.core.errors import UsageError
-from mock_portal.app import parsed_json
 from mock_portal.evidence import redact_exchange
 from mock_portal.evidence.model import Exchange
 from mock_portal.evidence.pseudonymise import Pseudonymiser
+from mock_portal.request_body import parsed_json
 from mock_portal.state import MockState
 
 

@@ -16,15 +16,17 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import orjson
 from starlette.routing import BaseRoute, Router
 
+from mock_portal import admin
 from mock_portal._errors import JSON, channel_of, error_body
+from mock_portal.channels import ChannelFactory, default_channels
 from mock_portal.config import MockConfig
 from mock_portal.evidence import EvidenceStore, Exchange, open_store
 from mock_portal.faults import REQUEST_KINDS, FaultEngine, load_fault_file
 from mock_portal.lean import LEAN_MAX_BYTES, Answer, LeanEndpoint, lean_routes
 from mock_portal.notes import ExchangeNote
+from mock_portal.request_body import NOT_JSON, PARSED_KEY, peek_json
 from mock_portal.state import MockState
 
 Scope = MutableMapping[str, Any]
@@ -33,9 +35,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PARSED_KEY = "parsed_json"
 EVIDENCE_READS = ("/_admin/exchanges",)
-_NOT_JSON = object()
 _JSON_HEADERS = [(b"content-type", JSON.encode())]
 GC_YOUNG_THRESHOLD = 10_000
 
@@ -70,7 +70,7 @@ class EvidenceMiddleware:
             raw, too_large = body
         request_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         note = ExchangeNote()
-        parsed = _peek_json(raw, request_headers)
+        parsed = peek_json(raw, request_headers)
         state = scope.setdefault("state", {})
         state["note"] = note
         state[PARSED_KEY] = parsed
@@ -189,7 +189,7 @@ class EvidenceMiddleware:
 
 def _call_lean(lean: LeanEndpoint, scope: Scope, raw: bytes, parsed: Any, headers: dict[str, str]) -> Answer:
     try:
-        return lean(scope, raw, (parsed is not _NOT_JSON, None if parsed is _NOT_JSON else parsed), headers)
+        return lean(scope, raw, (parsed is not NOT_JSON, None if parsed is NOT_JSON else parsed), headers)
     except Exception:  # as `_call`: a bug in the mock is a 500 in the channel's envelope
         return _internal_error(scope)
 
@@ -236,21 +236,6 @@ def _with_length(headers: list[tuple[bytes, bytes]], payload: bytes) -> list[tup
     return [*headers, (b"content-length", str(len(payload)).encode())]
 
 
-def _peek_json(raw: bytes, headers: dict[str, str]) -> Any:
-    if not raw or "json" not in headers.get("content-type", "application/json"):
-        return _NOT_JSON
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return _NOT_JSON
-
-
-def parsed_json(scope_state: dict[str, Any]) -> tuple[bool, Any]:
-    """(True, value) when the middleware could parse the body as JSON."""
-    value = scope_state.get(PARSED_KEY, _NOT_JSON)
-    return (value is not _NOT_JSON), (None if value is _NOT_JSON else value)
-
-
 def _service_of(path: str, parsed: Any) -> str | None:
     if path.startswith("/dvcqg/adapter/"):
         return path.rsplit("/", 1)[-1] or None
@@ -258,9 +243,6 @@ def _service_of(path: str, parsed: Any) -> str | None:
         service = parsed.get("service") if path.startswith("/dvcqg") else parsed.get("LoaiBanTin")
         return service if isinstance(service, str) else None
     return None
-
-
-ChannelFactory = Callable[[MockState], tuple[Any, list[BaseRoute]]]
 
 
 class MockApp(EvidenceMiddleware):
@@ -272,11 +254,13 @@ class MockApp(EvidenceMiddleware):
         self.inner = app
 
 
-def create_app(config: MockConfig | None = None, store: EvidenceStore | None = None) -> MockApp:
-    """Build the mock. The store defaults to the configured URL (in-memory SQLite by default)."""
-    from mock_portal import admin
-    from mock_portal.channels import CHANNELS
-
+def create_app(
+    config: MockConfig | None = None,
+    store: EvidenceStore | None = None,
+    channels: dict[str, ChannelFactory] | None = None,
+) -> MockApp:
+    """Build the mock. The store defaults to the configured URL (in-memory SQLite by default); `channels`
+    to every channel of `channels.default_channels()`."""
     config = config or MockConfig()
     _collect_less_often()
     faults = FaultEngine()
@@ -285,7 +269,7 @@ def create_app(config: MockConfig | None = None, store: EvidenceStore | None = N
             faults.add(raw)
     state = MockState(config=config, store=store or open_store(config.store), faults=faults)
     routes: list[BaseRoute] = []
-    for name, factory in CHANNELS.items():
+    for name, factory in (default_channels() if channels is None else channels).items():
         channel_state, channel_routes = factory(state)
         state.channels[name] = channel_state
         routes += channel_routes

@@ -8,15 +8,14 @@ and per madonvi (the agency code the dossier was last synced under).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from harness.specs import scalar_pattern
 from mock_portal.dvcqg.store import DossierRecord, text
 from mock_portal.state import MockState
 
-_TIMESTAMP = re.compile(r"^[0-9]{14}$")
 _END_PRIORITY: tuple[tuple[str, ...], ...] = (("9",), ("10",), ("8", "3"))
 FINISHED = frozenset({"3", "8", "9", "10"})
 _SOURCE = "QĐ 766/QĐ-TTg methodology as summarised in regulations.md §2.2, §4.8 and dvcqg-interfaces §3.2, §8.1"
@@ -156,7 +155,7 @@ def _field(record: DossierRecord, name: str) -> str:
 
 def _timestamp(value: Any) -> str | None:
     stamp = text(value)
-    return stamp if _TIMESTAMP.match(stamp) else None
+    return stamp if scalar_pattern("Timestamp").match(stamp) else None
 
 
 def _count(records: list[DossierRecord], hit: Callable[[DossierRecord], bool], name: str) -> dict[str, Any]:

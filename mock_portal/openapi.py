@@ -11,7 +11,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from harness.specs import load_catalogue, load_store
+from harness.specs import load_catalogue, load_store, scalar_pattern_text
+from mock_portal.dvcqg.handlers import ADAPTER_SERVICES, catalogue_endpoints
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -68,11 +69,10 @@ def _form(fields: dict[str, str], required: list[str]) -> dict[str, Any]:
 
 def build(base_url: str) -> dict[str, Any]:
     catalogue = load_catalogue()
-    share = {"LayDanhMucCoQuan", "LayDanhMucLinhVuc", "LayDanhSachTTHC", "TraCuuTechID"}
-    services = sorted(
-        t.name for t in catalogue.types.values() if t.family == "dvcqg" and t.detect.get("service") == t.name
-    )
-    integration_services = [s for s in services if s not in share]
+    endpoints = catalogue_endpoints()  # packet type → the endpoint serving it, from the catalogue
+    share = sorted(name for name, endpoint in endpoints.items() if endpoint == "share")
+    integration_services = sorted(name for name, endpoint in endpoints.items() if endpoint == "integration")
+    adapter_types = [name for name, endpoint in endpoints.items() if endpoint == "adapter"]
     post = "post"
     paths: dict[str, Any] = {
         "/dvcqg/auth": {
@@ -94,8 +94,8 @@ def build(base_url: str) -> dict[str, Any]:
         },
         "/dvcqg/share": {
             post: {
-                "summary": "DVCQG share endpoint (catalogues): " + ", ".join(sorted(share)),
-                "requestBody": _one_of(sorted(share)),
+                "summary": "DVCQG share endpoint (catalogues): " + ", ".join(share),
+                "requestBody": _one_of(share),
                 "responses": _reply("reply"),
             }
         },
@@ -107,7 +107,7 @@ def build(base_url: str) -> dict[str, Any]:
                         "name": "service",
                         "in": "path",
                         "required": True,
-                        "schema": {"type": "string", "enum": ["DongBoHoSoMC", "CapNhatTienDoHoSoMC"]},
+                        "schema": {"type": "string", "enum": list(ADAPTER_SERVICES)},
                     },
                     {"name": "MaDinhDanhDV", "in": "query", "required": True, "schema": {"type": "string"}},
                     {
@@ -117,7 +117,7 @@ def build(base_url: str) -> dict[str, Any]:
                         "schema": {"type": "string", "enum": ["True", "False"]},
                     },
                 ],
-                "requestBody": _one_of(["adapter.DongBoHoSoMC", "adapter.CapNhatTienDoHoSoMC"]),
+                "requestBody": _one_of(adapter_types),
                 "responses": _reply("reply"),
             }
         },
@@ -327,7 +327,11 @@ def _sso_accounts() -> dict[str, Any]:
                 "description": "1 citizen (needs SoDinhDanh), 2 enterprise, 3 organisation (need MaSoThue)",
             },
             "HoVaTen": {"type": "string", "minLength": 1, "maxLength": 200},
-            "SoDinhDanh": {"type": "string", "pattern": "^[0-9]{12}$", "description": "CCCD, citizens only"},
+            "SoDinhDanh": {
+                "type": "string",
+                "pattern": scalar_pattern_text("CitizenId"),
+                "description": "CCCD, citizens only",
+            },
             "MaSoThue": {
                 "type": "string",
                 "pattern": "^[0-9]{10}(-?[0-9]{3})?$",

@@ -3,13 +3,19 @@
 `InProcessMock` runs the same ASGI application on a private event-loop thread. `respx_router()` routes
 httpx requests for the mock's base URL to it; `responses_mock()` does the same for `requests`. Evidence,
 validation, state and faults all behave as over HTTP.
+
+`asgi_post` POSTs a body straight to any ASGI application (the mock's, the reference portal's) on the
+caller's event loop, whole or as a stream of chunks, and says how many body messages the app pulled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,20 +50,15 @@ class InProcessMock:
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         parts = urlsplit(url)
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method.upper(),
-            "scheme": parts.scheme or "http",
-            "path": parts.path or "/",
-            "raw_path": (parts.path or "/").encode(),
-            "query_string": parts.query.encode(),
-            "root_path": "",
-            "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-            "client": ("127.0.0.1", 0),
-            "server": (parts.hostname or "127.0.0.1", parts.port or 80),
-        }
+        scope = http_scope(
+            method,
+            parts.path or "/",
+            parts.query.encode(),
+            headers,
+            scheme=parts.scheme or "http",
+            server=(parts.hostname or "127.0.0.1", parts.port or 80),
+            client=("127.0.0.1", 0),
+        )
         sent = False
         status = 500
         out_headers: list[tuple[str, str]] = []
@@ -124,3 +125,100 @@ class InProcessMock:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self.app.mock.store.close()
+
+
+# --- raw ASGI ------------------------------------------------------------------------------------------
+
+
+def http_scope(
+    method: str,
+    path: str,
+    query: bytes = b"",
+    headers: Iterable[tuple[str, str]] = (),
+    *,
+    scheme: str = "http",
+    server: tuple[str, int] = ("127.0.0.1", 80),
+    client: tuple[str, int] = ("127.0.0.1", 1),
+) -> dict[str, Any]:
+    """The ASGI scope of one HTTP request (header names lower-cased)."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method.upper(),
+        "scheme": scheme,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        "client": client,
+        "server": server,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AsgiAnswer:
+    """What `asgi_post` got back: the status, the whole body, and how many body messages the app pulled."""
+
+    status: int
+    body: bytes
+    pulled: int
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def asgi_post(
+    app: Any,
+    path: str,
+    body: bytes | Iterable[bytes],
+    *,
+    query: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+) -> AsgiAnswer:
+    """POST `body` to an ASGI app on the running event loop, without sockets.
+
+    `body` as bytes is one message (with a content-length header); an iterable is streamed one chunk per
+    message (`more_body`), then an empty last message, so a test can see where the app stops reading.
+    `headers` default to a JSON content type. After the body, a further `receive()` waits (as a client that
+    has nothing more to send) rather than disconnecting."""
+    sent_headers = dict(headers) if headers is not None else {"content-type": "application/json"}
+    if isinstance(body, bytes | bytearray):
+        sent_headers.setdefault("content-length", str(len(body)))
+        chunks: Iterable[bytes] = ()
+        whole: bytes | None = bytes(body)
+    else:
+        chunks, whole = body, None
+    pending = iter(chunks)
+    ended = False
+    pulled = 0
+    status = 0
+    out: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal ended, pulled
+        if whole is not None and not ended:
+            ended, pulled = True, 1
+            return {"type": "http.request", "body": whole, "more_body": False}
+        chunk = None if ended else next(pending, None)
+        if chunk is None:
+            if ended:  # the body was delivered whole: nothing more comes
+                await asyncio.sleep(3600)
+                return {"type": "http.disconnect"}
+            ended = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        pulled += 1
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: Any) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            out.append(message.get("body", b""))
+
+    scope = http_scope("POST", path, query, sent_headers.items())
+    scope["app"] = app
+    await app(scope, receive, send)
+    return AsgiAnswer(status, b"".join(out), pulled)

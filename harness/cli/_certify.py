@@ -224,7 +224,7 @@ def _summary(console: Console, result: CertifyResult) -> None:
     default=None,
     envvar="DVC_HARNESS_INTERACTIVE",
     help="A tester performs each step in the SUT's own screens: at this terminal, or =jsonl (steps as JSON lines on "
-    "stdout, answers on stdin). Also [control] mode = \"interactive\" in sut.toml.",
+    'stdout, answers on stdin). Also [control] mode = "interactive" in sut.toml.',
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report path and totals as JSON on stdout.")
 @click.option("--select", "selection", multiple=True, hidden=True, help="Run only the tests of this requirement ID.")

@@ -53,12 +53,10 @@ def serve_command(
 ) -> None:
     """Serve the mock until interrupted. Prints the base URL and the demo credentials (others masked)."""
     from harness.cli._banner import SET, UNSET, shown, shown_pair
-    from mock_portal.config import SERVE_STORE, MockConfig, load_config
-    from mock_portal.server import check_port, serve_forever
+    from harness.launcher import check_port, load_served_mock_config, mock_config, serve_mock
 
-    config = load_config(
+    config = load_served_mock_config(
         config_file,
-        defaults={"store": SERVE_STORE, "redact_personal": True},  # a served mock may see real traffic
         host=host,
         port=port,
         store=store,
@@ -66,7 +64,7 @@ def serve_command(
         sut_ipn_url=sut_ipn_url,
         redact_personal=redact_personal,
     )
-    demo = MockConfig()
+    demo = mock_config()
     account, demo_account = config.accounts[0], demo.accounts[0]
     credentials = {
         "DVCQG account": shown_pair(account.username, account.password, demo_account.username, demo_account.password),
@@ -96,7 +94,7 @@ def serve_command(
     personal = "pseudonymised in exports" if config.redact_personal else "in clear in exports (synthetic data only)"
     click.echo(f"  personal   {personal}")
     try:
-        serve_forever(config)
+        serve_mock(config)
     except UsageError:
         raise
     except KeyboardInterrupt:

@@ -44,9 +44,7 @@ def serve_command(
     """Serve the reference portal until interrupted; prints its URLs and control token (the demo one in clear,
     any other masked)."""
     from harness.cli._banner import shown
-    from mock_portal.ports import check_port
-    from reference_portal.config import PortalConfig, load_portal_config
-    from reference_portal.server import serve_portal_forever
+    from harness.launcher import check_port, load_portal_config, portal_config, serve_portal
 
     config = load_portal_config(
         config_file,
@@ -60,7 +58,7 @@ def serve_command(
     check_port(config.host, config.port)  # a busy port: one line before the banner (a freed one is fine at once)
     base = config.base_url
     click.echo(f"dvc-harness reference portal on {base} (national side {config.national_url})")
-    token = shown(config.control_token, PortalConfig().control_token)
+    token = shown(config.control_token, portal_config().control_token)
     click.echo(f"  control API  {base}/_control/health  token {token}")
     click.echo(f"  IPN          {base}/payment/ipn")
     click.echo(f"  SSO login    {base}/auth/login")
@@ -68,16 +66,16 @@ def serve_command(
     if config.defects:
         click.echo(f"  DEFECTS ON   {', '.join(sorted(config.defects))} (deliberately non-conformant)", err=True)
     with contextlib.suppress(KeyboardInterrupt):
-        serve_portal_forever(config)
+        serve_portal(config)
 
 
 @sut_group.command("defects")
 @click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
 def defects_command(as_json: bool) -> None:
     """List the reference portal's defect switches and the requirements each must make fail."""
-    from reference_portal.defects import defect_catalogue
+    from harness.launcher import reference_defects
 
-    catalogue = defect_catalogue()
+    catalogue = reference_defects()
     if as_json:
         click.echo(json.dumps([d.__dict__ for d in catalogue.values()], ensure_ascii=False, indent=2))
         return

@@ -18,6 +18,7 @@ from harness.conformance._evidence import Evidence
 from harness.conformance._faults import Faults
 from harness.conformance._wiring import national_wiring, prove_wiring, wiring_lines
 from harness.core.errors import HarnessError, UsageError
+from harness.requirements import default_profile
 from harness.sut import SutDescription, SutDriver, SutError, SutUnreachable, connect, load_sut
 
 DEFAULT_ADMIN_TOKEN = "demo-admin"
@@ -31,7 +32,7 @@ class ConformanceOptions:
     sut_file: str | None = None
     mock_url: str | None = None
     mock_admin_token: str = DEFAULT_ADMIN_TOKEN
-    profile: str = "tt22-2019"
+    profile: str = field(default_factory=default_profile)  # profiles.toml's `default`
     seed: int | None = None
     expected_deviations: str | None = None
     #: self-tests only: defect switches of the embedded reference portal
@@ -125,7 +126,7 @@ class ConformanceEnvironment:
         return env
 
     def _start(self) -> None:
-        from mock_portal.server import free_port
+        from harness.launcher import free_port
 
         described = load_sut(self.options.sut_file) if self.options.sut_file else None
         portal_port = free_port() if described is None else 0
@@ -211,21 +212,20 @@ class ConformanceEnvironment:
                 raise UsageError(f"the national mock at {url} refused the admin token (HTTP {health.status_code})")
             self.evidence, self.faults = Evidence(client), Faults(client)
             return url
-        from mock_portal.config import Account, MockConfig
-        from mock_portal.server import start_in_thread
+        from harness.launcher import mock_config, start_mock
 
         port = self.options.mock_port
         if port is None:
             port = DEFAULT_MOCK_PORT if named else 0
         national = description.national
-        config = MockConfig(
+        config = mock_config(
             port=port,
             admin_token=self.options.mock_admin_token,
-            accounts=(Account(national.username, national.password, national.province),),
+            account=(national.username, national.password, national.province),
             extra={"payment": dict(MOCK_PAYMENT_TIMINGS)},
         )
         try:
-            self.mock = start_in_thread(config, exact_port=port != 0)
+            self.mock = start_mock(config, exact_port=port != 0)
         except UsageError as exc:
             raise HarnessError(
                 f"the national mock cannot start: {exc} (a mock already running there? use it with "
@@ -237,11 +237,10 @@ class ConformanceEnvironment:
         return str(self.mock.url)
 
     def _start_reference_portal(self, port: int) -> None:
-        from reference_portal.config import PortalConfig
-        from reference_portal.server import start_portal_in_thread
+        from harness.launcher import portal_config, start_portal
 
         workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="dvc-sut-")))
-        config = PortalConfig(
+        config = portal_config(
             port=port,
             national_url=self.national_url,
             db=str(workdir / "portal.sqlite"),
@@ -251,18 +250,18 @@ class ConformanceEnvironment:
             payment_poll_s=0.5,
             defects=self.options.reference_defects,
         )
-        self.portal = start_portal_in_thread(config)
+        self.portal = start_portal(config)
         self._stack.callback(lambda: self.portal.stop())
 
     def restart_sut(self) -> None:
         """Stop the SUT and start it again on the same database (capability `restart`: embedded portal)."""
         if self.portal is None:
             raise HarnessError("this SUT cannot be restarted by the harness (it does not declare `restart`)")
-        from reference_portal.server import start_portal_in_thread
+        from harness.launcher import start_portal
 
         config = self.portal.config
         self.portal.stop()
-        self.portal = start_portal_in_thread(config)
+        self.portal = start_portal(config)
 
     @property
     def embedded(self) -> bool:

@@ -15,6 +15,7 @@ plugin loads beside pytest-profiling (`--profile`), pytest-randomly and pytest-x
 | `--dvc-expected-deviations FILE` | `DVC_HARNESS_EXPECTED_DEVIATIONS` | `dvc_expected_deviations` | known deviations |
 | `--dvc-report FILE` | `DVC_HARNESS_REPORT` | `dvc_report` | per-requirement results as JSON |
 | `--dvc-evidence FILE` | `DVC_HARNESS_EVIDENCE` | `dvc_evidence` | the run's exchanges, NDJSON, redacted |
+| `--dvc-stateful-examples N` | `DVC_HARNESS_STATEFUL_EXAMPLES` | `dvc_stateful_examples` | stateful sequences |
 | `--dvc-operator terminal` | `DVC_HARNESS_OPERATOR` | `dvc_operator` | interactive mode at this terminal (use `-s`) |
 | `--dvc-skip-wiring-check` | `DVC_HARNESS_SKIP_WIRING_CHECK` | `dvc_skip_wiring_check` | no wiring proof first |
 | `--dvc-req ID` (repeatable) | | | run only the tests tagged with these requirement IDs |
@@ -49,6 +50,7 @@ from harness.conformance._evidence import Evidence, Exchange, ExchangeNotReceive
 from harness.conformance._observations import OBSERVER, Observation, Observe, install_http_recording
 from harness.conformance._results import RootCause, RunResults, TestResult
 from harness.core.errors import HarnessError, UsageError
+from harness.requirements import default_profile
 
 _OPTIONS = (
     # (flags, dest, env, help): the first flag is the name, the others aliases no known plugin uses
@@ -77,6 +79,12 @@ _OPTIONS = (
         'interactive mode: "terminal" (a tester here) or the operator relay of certify --interactive (host:port)',
     ),
     (("--dvc-evidence",), "dvc_evidence", "DVC_HARNESS_EVIDENCE", "export the run's exchanges (NDJSON, redacted)"),
+    (
+        ("--dvc-stateful-examples",),
+        "dvc_stateful_examples",
+        "DVC_HARNESS_STATEFUL_EXAMPLES",
+        "sequences each stateful property test drives (default: a few, for CI; more for a thorough run)",
+    ),
 )
 RESULTS_KEY = pytest.StashKey[RunResults]()
 ENV_KEY = pytest.StashKey[ConformanceEnvironment]()
@@ -139,7 +147,7 @@ def _options(config: pytest.Config) -> ConformanceOptions:
         sut_file=values["dvc_sut"],
         mock_url=values["dvc_mock_url"],
         mock_admin_token=values["dvc_mock_admin_token"] or "demo-admin",
-        profile=values["dvc_profile"] or "tt22-2019",
+        profile=values["dvc_profile"] or default_profile(),
         seed=seed,
         expected_deviations=values["dvc_expected_deviations"],
         reference_defects=frozenset(config.getoption("dvc_reference_defects") or ()),
@@ -535,6 +543,18 @@ def wait_for_exchange(dvc_env: ConformanceEnvironment) -> WaitForExchange:
         )
 
     return wait
+
+
+@pytest.fixture(scope="session")
+def dvc_stateful_examples(pytestconfig: pytest.Config) -> int | None:
+    """`--dvc-stateful-examples N`: how many sequences each stateful property test drives (None: its default)."""
+    value = _integer(
+        {"dvc_stateful_examples": _option(pytestconfig, "dvc_stateful_examples", "DVC_HARNESS_STATEFUL_EXAMPLES")},
+        "dvc_stateful_examples",
+    )
+    if value is not None and value < 1:
+        raise pytest.UsageError(f"--dvc-stateful-examples must be at least 1, got {value}")
+    return value
 
 
 @pytest.fixture

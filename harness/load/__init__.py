@@ -15,18 +15,36 @@ from __future__ import annotations
 
 from harness.load._errors import LoadParameterError, LoadRunError
 from harness.load._portal import excluded_tags, loadtests_root, portal_load
+from harness.load._protocol import (  # what the locustfiles (loadtests/) read from their environment
+    CONTROL_TOKEN_ENV,
+    CONTROL_URL_ENV,
+    DEFAULT_CONTROL_TOKEN,
+    DEFAULT_REQUEST_TIMEOUT_S,
+    REQUEST_TIMEOUT_ENV,
+    SHAPE_DURATION_ENV,
+    SHAPE_USERS_ENV,
+)
 from harness.load._result import EndpointStats, ErrorCount, LoadResult, ResponseStats, UserException
 from harness.load._runner import run_load
 from harness.load._shapes import PEAK_DAY, stage_tick
+from harness.load._smoke import SOURCES as SMOKE_SOURCES
 from harness.load._smoke import SmokeSettings, smoke_settings
 from harness.load._spec import MAX_DURATION_S, MAX_USERS, LoadSpec
 from harness.load._verdicts import ASSUMED, Verdict, judge
 
 __all__ = [
     "ASSUMED",
+    "CONTROL_TOKEN_ENV",
+    "CONTROL_URL_ENV",
+    "DEFAULT_CONTROL_TOKEN",
+    "DEFAULT_REQUEST_TIMEOUT_S",
     "MAX_DURATION_S",
     "MAX_USERS",
     "PEAK_DAY",
+    "REQUEST_TIMEOUT_ENV",
+    "SHAPE_DURATION_ENV",
+    "SHAPE_USERS_ENV",
+    "SMOKE_SOURCES",
     "EndpointStats",
     "ErrorCount",
     "LoadParameterError",

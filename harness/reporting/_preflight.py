@@ -112,6 +112,6 @@ def check_reference_defects(defects: tuple[str, ...], sut_file: str | None) -> N
         return
     if sut_file:
         raise UsageError("--reference-defect switches the embedded reference portal: it cannot go with --sut")
-    from reference_portal.defects import check_defects
+    from harness.launcher import check_reference_defects
 
-    check_defects(defects)
+    check_reference_defects(defects)

@@ -27,13 +27,12 @@ def suites_dir(override: str | os.PathLike[str] | None = None) -> Path:
     beside = Path(__file__).resolve().parents[2] / "suites"
     if (beside / "__init__.py").is_file():
         return beside
+    from harness.launcher import suites_package_dir
+
     try:
-        import suites
+        return suites_package_dir()
     except ImportError as exc:
         raise HarnessError(f"the conformance suites (package `suites`) are not importable: {exc}") from None
-    if suites.__file__ is None:
-        raise HarnessError("the conformance suites package `suites` has no directory")
-    return Path(suites.__file__).resolve().parent
 
 
 def base_args(directory: Path) -> list[str]:

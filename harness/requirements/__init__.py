@@ -18,7 +18,13 @@ from harness.requirements.errors import (
     UnknownRequirementError,
     UnknownThresholdError,
 )
-from harness.requirements.loader import ENV_VAR, RequirementCatalogue, load_catalogue, requirements_root
+from harness.requirements.loader import (
+    ENV_VAR,
+    RequirementCatalogue,
+    default_profile,
+    load_catalogue,
+    requirements_root,
+)
 from harness.requirements.model import (
     Area,
     Comparison,
@@ -52,6 +58,7 @@ __all__ = [
     "UnknownRequirementError",
     "UnknownThresholdError",
     "coverage",
+    "default_profile",
     "load_catalogue",
     "requirements_root",
     "sync_with_rules",

@@ -78,6 +78,12 @@ def requirements_root() -> Path:
     )
 
 
+def default_profile(path: Path | str | None = None) -> str:
+    """The regulation profile a run uses when none is named: `default` of profiles.toml (that file alone)."""
+    file = (Path(path) if path is not None else requirements_root()) / PROFILES_FILE
+    return _text(_read_toml(file), "default", f"{file}")
+
+
 class RequirementCatalogue:
     """The requirements (in file order) and the regulation profiles; possibly a view restricted to one profile."""
 

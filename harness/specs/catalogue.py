@@ -29,6 +29,8 @@ class PacketType:
     detect_items: Mapping[str, str] = field(default_factory=dict)
     entities: Mapping[str, str] = field(default_factory=dict)
     xml: bool = False
+    #: a DVCQG request: the endpoint serving it (POST /dvcqg/<endpoint>: auth, integration, share, adapter)
+    endpoint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
                 detect_items=dict(entry.get("detect_items", {})),
                 entities=dict(entry.get("entities", {})),
                 xml=bool(entry.get("xml", False)),
+                endpoint=entry.get("endpoint", ""),
             )
     for path in sorted(directory.glob("rules.*.toml")):
         for entry in _read_toml(path).get("rule", []):

@@ -13,7 +13,6 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -233,14 +232,11 @@ def _suggest(word: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]}?" if close else ""
 
 
-@cache
 def _agency_pattern() -> re.Pattern[str]:
     """`AgencyCode` from schemas/common/scalars.schema.json (the schemas are the one source of truth)."""
-    from harness.specs import load_store
+    from harness.specs import scalar_pattern
 
-    store = load_store()
-    pattern: str = store.by_id(store.id_for_path("common/scalars.schema.json"))["$defs"]["AgencyCode"]["pattern"]
-    return re.compile(pattern.removesuffix("$") + r"\Z")  # `$` means end of string (schemas/README.md)
+    return scalar_pattern("AgencyCode")
 
 
 class _Loader:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from harness.core.jsontypes import json_type
+from harness.specs import scalar_enum
 from harness.sut._errors import SutProtocolError
 
 Action = Literal[
@@ -27,12 +28,14 @@ Action = Literal[
     "withdraw",
     "stop",
 ]
-#: the ten actions of `POST /_control/dossiers/{MaHoSo}/actions`
+#: the ten actions of `POST /_control/dossiers/{MaHoSo}/actions`: a type, so written here; the enum of
+#: `Action` in schemas/control/openapi.yaml says the same (tests/architecture/test_schema_facts.py)
 ACTIONS: tuple[Action, ...] = get_args(Action)
+# The value sets the control API takes from schemas/common/scalars.schema.json (the schema is the one source):
 #: the ten national dossier statuses (`TrangThaiHoSo`, docs/reference/dvcqg-interfaces.md §8.1), as strings
-STATUSES: tuple[str, ...] = tuple(str(code) for code in range(1, 11))
-CHANNELS: tuple[str, ...] = ("1", "2", "3")  # KenhThucHien: counter, online, public postal service
-APPLICANT_TYPES: tuple[str, ...] = ("1", "2", "3", "4")  # LoaiDoiTuong: citizen, business, state agency, other
+STATUSES: tuple[str, ...] = scalar_enum("DossierStatus")
+CHANNELS: tuple[str, ...] = scalar_enum("Channel")  # KenhThucHien: counter, online, public postal service
+APPLICANT_TYPES: tuple[str, ...] = scalar_enum("ApplicantType")  # LoaiDoiTuong: citizen, business, agency, other
 
 
 class _Reader:

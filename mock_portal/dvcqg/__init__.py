@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from mock_portal.channels import register
 from mock_portal.dvcqg.channel import DvcqgChannel
 from mock_portal.dvcqg.routes import build_routes
 from mock_portal.state import MockState
@@ -15,7 +14,5 @@ def factory(state: MockState) -> tuple[DvcqgChannel, list[BaseRoute]]:
     channel = DvcqgChannel(state)
     return channel, build_routes(channel)
 
-
-register("dvcqg", factory)
 
 __all__ = ["DvcqgChannel", "factory"]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from harness.specs import load_catalogue
 from mock_portal.dvcqg.errors import ChannelError
 from mock_portal.dvcqg.store import Caller, Received, text
 
@@ -161,25 +162,46 @@ def noi_dung_tra_loi(call: Call) -> dict[str, Any]:
     return ok("Lấy nội dung trả lời thành công", answers)
 
 
-# service → (endpoint, handler); the share endpoint serves the dictionaries (dvcqg-interfaces §2.2)
-SERVICES: dict[str, tuple[str, Handler]] = {
-    "DongBoHoSoMC": ("integration", dong_bo_ho_so),
-    "CapNhatTienDoHoSoMC": ("integration", cap_nhat_tien_do),
-    "DongBoTrangThaiHoSo": ("integration", _store("Đồng bộ trạng thái hồ sơ")),
-    "DongBoDanhGia": ("integration", _store("Đồng bộ kết quả đánh giá")),
-    "DongBoThongKeHoSo": ("integration", _store("Đồng bộ thống kê hồ sơ")),
-    "DongBoHoiDap": ("integration", _store("Đồng bộ hỏi đáp")),
-    "DongBoKetQuaHoiDapGuiTuDVCQG": ("integration", _store("Đồng bộ kết quả trả lời hỏi đáp")),
-    "TraCuuHoSo": ("integration", tra_cuu_ho_so),
-    "LayThuTuc": ("integration", lay_thu_tuc),
-    "LayDVC": ("integration", lay_dvc),
-    "LayDanhSachHoiDapGuiTuDVCQG": ("integration", hoi_dap_gui_tu_dvcqg),
-    "LayDanhSachHoiDapBoCoQuan": ("integration", hoi_dap_bo_co_quan),
-    "LayNoiDungTraLoiTheoCauHoi": ("integration", noi_dung_tra_loi),
-    "LayDanhSachTTHC": ("share", lay_danh_sach_tthc),
-    "LayDanhMucCoQuan": ("share", lay_danh_muc_co_quan),
-    "LayDanhMucLinhVuc": ("share", lay_danh_muc_linh_vuc),
-    "TraCuuTechID": ("share", tra_cuu_tech_id),
+#: the handler of each DVCQG service; which endpoint serves it is the packet catalogue's `endpoint`
+HANDLERS: dict[str, Handler] = {
+    "DongBoHoSoMC": dong_bo_ho_so,
+    "CapNhatTienDoHoSoMC": cap_nhat_tien_do,
+    "DongBoTrangThaiHoSo": _store("Đồng bộ trạng thái hồ sơ"),
+    "DongBoDanhGia": _store("Đồng bộ kết quả đánh giá"),
+    "DongBoThongKeHoSo": _store("Đồng bộ thống kê hồ sơ"),
+    "DongBoHoiDap": _store("Đồng bộ hỏi đáp"),
+    "DongBoKetQuaHoiDapGuiTuDVCQG": _store("Đồng bộ kết quả trả lời hỏi đáp"),
+    "TraCuuHoSo": tra_cuu_ho_so,
+    "LayThuTuc": lay_thu_tuc,
+    "LayDVC": lay_dvc,
+    "LayDanhSachHoiDapGuiTuDVCQG": hoi_dap_gui_tu_dvcqg,
+    "LayDanhSachHoiDapBoCoQuan": hoi_dap_bo_co_quan,
+    "LayNoiDungTraLoiTheoCauHoi": noi_dung_tra_loi,
+    "LayDanhSachTTHC": lay_danh_sach_tthc,
+    "LayDanhMucCoQuan": lay_danh_muc_co_quan,
+    "LayDanhMucLinhVuc": lay_danh_muc_linh_vuc,
+    "TraCuuTechID": tra_cuu_tech_id,
 }
 
-ADAPTER_SERVICES = ("DongBoHoSoMC", "CapNhatTienDoHoSoMC")
+
+def catalogue_endpoints(family: str = "dvcqg") -> dict[str, str]:
+    """Packet type → the endpoint serving it (`endpoint` in schemas/catalogue/packets.*.toml), for every
+    request type of the family that names one (`auth`, the enveloped services, `adapter.<service>`)."""
+    return {t.name: t.endpoint for t in load_catalogue().types.values() if t.family == family and t.endpoint}
+
+
+def _routed() -> dict[str, tuple[str, Handler]]:
+    """service → (endpoint, handler) for the enveloped services: the endpoint from the catalogue, the handler
+    from `HANDLERS` (tests/mock/test_catalogue_routing.py: the two agree both ways)."""
+    endpoints = catalogue_endpoints()
+    return {name: (endpoints[name], handler) for name, handler in HANDLERS.items() if name in endpoints}
+
+
+#: service → (endpoint, handler); the share endpoint serves the dictionaries (dvcqg-interfaces §2.2)
+SERVICES: dict[str, tuple[str, Handler]] = _routed()
+
+ADAPTER_PREFIX = "adapter."
+#: the services the LGSP adapter form takes (`/dvcqg/adapter/<service>`): the catalogue's adapter types
+ADAPTER_SERVICES: tuple[str, ...] = tuple(
+    name.removeprefix(ADAPTER_PREFIX) for name, endpoint in catalogue_endpoints().items() if endpoint == "adapter"
+)

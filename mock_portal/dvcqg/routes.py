@@ -17,7 +17,6 @@ runs: the event loop keeps serving meanwhile, and state is still changed only on
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +30,8 @@ from starlette.routing import BaseRoute, Route
 
 from harness import ValidationResult, get_validator
 from harness.core.violations import TRUNCATED_TAG
+from harness.specs import scalar_pattern
 from mock_portal._errors import JSON
-from mock_portal.app import PARSED_KEY, parsed_json
 from mock_portal.dvcqg.channel import DvcqgChannel
 from mock_portal.dvcqg.errors import ChannelError, violations_message
 from mock_portal.dvcqg.handlers import ADAPTER_SERVICES, SERVICES, Call, sync_dossiers, sync_progress
@@ -40,10 +39,10 @@ from mock_portal.dvcqg.sessions import Session
 from mock_portal.dvcqg.store import Caller
 from mock_portal.lean import LEAN_MAX_BYTES, Answer, LeanEndpoint, LeanRoute, Scope
 from mock_portal.notes import ExchangeNote
+from mock_portal.request_body import PARSED_KEY, parsed_json
 
 log = logging.getLogger("mock_portal.dvcqg")
 
-AGENCY_CODE = re.compile(r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$")
 ENVELOPE_KEYS = ("session", "madonvi", "service")
 POST_PATHS = ("/dvcqg/auth", "/dvcqg/integration", "/dvcqg/share")
 _MAX_NOTED_CODES = 500
@@ -336,13 +335,13 @@ class _Endpoints:
             return _json({"error_code": self.channel.codes["invalid"], "message": message}, 405, {"Allow": "POST"})
         message = (
             f"Không có địa chỉ {path} / no such endpoint; the national portal serves POST /dvcqg/auth, "
-            f"/dvcqg/integration, /dvcqg/share and /dvcqg/adapter/{{DongBoHoSoMC|CapNhatTienDoHoSoMC}}"
+            f"/dvcqg/integration, /dvcqg/share and /dvcqg/adapter/{{{'|'.join(ADAPTER_SERVICES)}}}"
         )
         return _json({"error_code": self.channel.codes["invalid"], "message": message}, 404)
 
 
 def _check_agency_format(code: str, key: str) -> None:
-    if not AGENCY_CODE.match(code):
+    if not scalar_pattern("AgencyCode").match(code):
         raise ChannelError(
             "invalid",
             f"{key} {code!r} không đúng định dạng mã định danh cơ quan ddd.dd.dd.Xdd "

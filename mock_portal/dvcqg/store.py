@@ -12,16 +12,13 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
 from harness.core.errors import UsageError
 from harness.core.statuses import STATUS_NAMES
 from mock_portal.dvcqg.errors import ChannelError, problems_message
-
-if TYPE_CHECKING:
-    from mock_portal.dvcqg.durable import DvcqgJournal
 
 # dvcqg-interfaces §8.1, the suggested machine (staying in a status is always allowed)
 DEFAULT_GRAPH: dict[str, tuple[str, ...]] = {
@@ -197,7 +194,7 @@ def _step_key(step: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 class DossierStore:
-    def __init__(self, graph: StatusGraph, journal: DvcqgJournal | None = None) -> None:
+    def __init__(self, graph: StatusGraph, journal: Journal | None = None) -> None:
         self.graph = graph
         self._lock = threading.Lock()
         self._dossiers: dict[str, DossierRecord] = {}
@@ -381,7 +378,7 @@ class Received:
 class ReceivedStore:
     """DongBoTrangThaiHoSo, DongBoDanhGia, DongBoThongKeHoSo, DongBoHoiDap, DongBoKetQuaHoiDapGuiTuDVCQG."""
 
-    def __init__(self, journal: DvcqgJournal | None = None) -> None:
+    def __init__(self, journal: Journal | None = None) -> None:
         self._lock = threading.Lock()
         self._by_service: dict[str, list[Received]] = {}
         self._count = 0  # arrival number of the last entry (the journal's key)
@@ -408,3 +405,16 @@ class ReceivedStore:
             self._count = 0
             if self._journal is not None:
                 self._journal.clear_received()
+
+
+class Journal(Protocol):
+    """Where the stores write their changes through (`durable.DvcqgJournal`); declared here so the stores
+    need not import the module that imports them."""
+
+    def dossiers(self, records: list[DossierRecord]) -> None: ...
+    def progress(self, records: list[DossierRecord]) -> None: ...
+    def received(self, number: int, entry: Received) -> None: ...
+    def clear_dossiers(self) -> None: ...
+    def clear_received(self) -> None: ...
+    def load_dossiers(self) -> list[DossierRecord]: ...
+    def load_received(self) -> list[Received]: ...

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mock_portal.channels import register
-
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
@@ -19,6 +17,3 @@ def factory(state: MockState) -> tuple[PaymentChannel, list[BaseRoute]]:
 
     channel = PaymentChannel(state)
     return channel, routes(channel)
-
-
-register("payment", factory)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from harness import get_validator
-from harness.core.checksum import payment_checksum
+from harness import sign_payment as sign
 from harness.core.violations import DEFAULT_MAX_VIOLATIONS, ValidationResult, Violation
-from harness.specs import load_catalogue, load_store
-from harness.validation.rules.payment import checksum_fields as schema_checksum_fields
+from harness.validation.checksums import checksum_fields as checksum_fields  # re-exported (tests)
 from mock_portal.payment import codes
 from mock_portal.payment.ledger import Transaction
 from mock_portal.payment.outcomes import IPN_FAILED, IPN_OK
@@ -17,22 +15,6 @@ from mock_portal.payment.outcomes import IPN_FAILED, IPN_OK
 REPLY_TYPE = "PAY"  # LoaiBanTin of the platform's IPN and QUERY reply (as in the examples)
 CURRENCY = "VND"
 _MAX_LISTED = 8
-
-
-@cache
-def checksum_fields(type_name: str) -> tuple[str, ...]:
-    """The MaXacThuc field order of a packet type, read from its schema's `x-checksum`."""
-    store = load_store()
-    schema = store.by_id(store.id_for_path(load_catalogue().packet_type(type_name).schema))
-    found = schema_checksum_fields(schema)
-    if found is None:
-        raise LookupError(f"{type_name} has no x-checksum")
-    return tuple(found)
-
-
-def sign(packet: dict[str, Any], type_name: str, secret: str) -> dict[str, Any]:
-    packet["MaXacThuc"] = payment_checksum(packet, checksum_fields(type_name), secret)
-    return packet
 
 
 def validate(

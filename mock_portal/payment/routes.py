@@ -19,13 +19,13 @@ from starlette.routing import BaseRoute, Route
 
 from harness.core.violations import TRUNCATED_TAG, ValidationResult, Violation
 from mock_portal._errors import JSON
-from mock_portal.app import parsed_json
 from mock_portal.notes import ExchangeNote
 from mock_portal.payment import codes, packets, pages
 from mock_portal.payment.channel import PaymentChannel
 from mock_portal.payment.ledger import Transaction
 from mock_portal.payment.outcomes import CHOICES, CHOICES_BY_NAME, SUCCESS, select_outcome
 from mock_portal.payment.receipt import SERIES, render_receipt
+from mock_portal.request_body import parsed_json
 
 PAGE_SERVICE = "PAY_PAGE"
 

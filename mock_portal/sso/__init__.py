@@ -1,6 +1,6 @@
 """SSO channel of the mock national portal: a real OpenID Connect provider (authorization-code flow).
 
-Registers itself as the "sso" channel. `test_users()` lists the seeded accounts (citizens, enterprises, an
+The "sso" channel of `mock_portal.channels`. `test_users()` lists the seeded accounts (citizens, enterprises, an
 organisation) so tests can pick one and log in headless with `login_hint=<sub or SoDinhDanh>`.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from mock_portal.channels import register
 from mock_portal.sso.clients import Client, SsoSettings
 from mock_portal.sso.keys import SigningKeys
 from mock_portal.sso.pages import AccountChooser
@@ -23,8 +22,6 @@ def create_channel(state: MockState) -> tuple[SsoState, list[BaseRoute]]:
     sso = SsoState(state, settings, SigningKeys.configured(settings.key_file))
     return sso, routes(sso)
 
-
-register("sso", create_channel)
 
 __all__ = [
     "AccountChooser",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from harness.specs import scalar_pattern
 from mock_portal.sso.users import ACCOUNT_LABELS, CITIZEN, TestUser, test_users
 
 MAX_ACCOUNTS = 10_000
@@ -30,10 +31,7 @@ MAX_NAME = 200
 MAX_ADDRESS = 500
 MAX_TECH_ID = 100
 
-_CCCD = re.compile(r"[0-9]{12}")
 _TAX_CODE = re.compile(r"([0-9]{10})(?:-?([0-9]{3}))?")
-_PHONE = re.compile(r"(\+84|0)[0-9]{9,10}")  # the Phone shape of schemas/common/scalars.schema.json
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # its Email shape
 _PHONE_SEPARATORS = str.maketrans("", "", " .-()")
 
 
@@ -154,7 +152,7 @@ def parse(body: Any) -> _Wanted:
     citizen_id = _optional_text(body, "SoDinhDanh")
     raw_tax_code = _optional_text(body, "MaSoThue")
     if account_type == CITIZEN:
-        if not _CCCD.fullmatch(citizen_id):
+        if not scalar_pattern("CitizenId").match(citizen_id):
             raise _invalid("SoDinhDanh is required for a citizen account (LoaiTaiKhoan 1): 12 digits (CCCD)")
         if raw_tax_code:
             raise _invalid("MaSoThue is for enterprise and organisation accounts; a citizen is known by SoDinhDanh")
@@ -166,10 +164,10 @@ def parse(body: Any) -> _Wanted:
         if not tax_code:
             raise _invalid(f"MaSoThue is required for LoaiTaiKhoan {account_type}: 10 digits, or 13 as 0101248141-001")
     phone = _optional_text(body, "SoDienThoai").translate(_PHONE_SEPARATORS)
-    if phone and not _PHONE.fullmatch(phone):
+    if phone and not scalar_pattern("Phone").match(phone):
         raise _invalid("SoDienThoai must be a Vietnamese number: 0 or +84, then 9-10 digits")
     email = _optional_text(body, "ThuDienTu")
-    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+    if email and (len(email) > 254 or not scalar_pattern("Email").match(email)):
         raise _invalid("ThuDienTu must be an e-mail address (name@domain.tld, at most 254 characters)")
     address = _optional_text(body, "DiaChi")
     if len(address) > MAX_ADDRESS:

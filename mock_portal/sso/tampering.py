@@ -21,7 +21,7 @@ from joserfc.jwk import RSAKey
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_portal.app import parsed_json
+from mock_portal.request_body import parsed_json
 from mock_portal.sso.keys import ALGORITHM, SigningKeys
 from mock_portal.sso.protocol import OAuthError, error_response, invalid_request, json_response, note, verdict
 

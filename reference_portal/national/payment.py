@@ -12,16 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import httpx
 
-from harness import get_validator
-from harness.core.checksum import payment_checksum
+from harness import get_validator, sign_payment
 from harness.core.violations import Violation
-from harness.specs import load_catalogue, load_store
-from harness.validation.rules.payment import checksum_fields as schema_checksum_fields
 
 VERSION = "1.0.6"  # PhienBan (TD default; OpenCPS reads it from configuration)
 OK = "00"
@@ -35,21 +31,6 @@ class PaymentError(Exception):
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.code = code
-
-
-@cache
-def checksum_fields(type_name: str) -> tuple[str, ...]:
-    """The MaXacThuc field order of a payment packet type, from its schema's `x-checksum`."""
-    store = load_store()
-    schema = store.by_id(store.id_for_path(load_catalogue().packet_type(type_name).schema))
-    fields = schema_checksum_fields(schema)
-    if not fields:
-        raise LookupError(f"{type_name} declares no x-checksum")
-    return tuple(fields)
-
-
-def checksum(packet: dict[str, Any], type_name: str, secret: str) -> str:
-    return payment_checksum(packet, checksum_fields(type_name), secret)
 
 
 @dataclass(frozen=True)
@@ -100,8 +81,7 @@ class PaymentClient:
         self.secret = secret
 
     def sign(self, packet: dict[str, Any], type_name: str) -> dict[str, Any]:
-        packet["MaXacThuc"] = checksum(packet, type_name, self.secret)
-        return packet
+        return sign_payment(packet, type_name, self.secret)
 
     async def _post(self, path: str, packet: dict[str, Any]) -> httpx.Response:
         try:

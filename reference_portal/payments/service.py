@@ -14,8 +14,9 @@ import logging
 from datetime import timedelta
 from weakref import WeakKeyDictionary
 
+from harness import payment_checksum_of
 from reference_portal.dossiers import NotFound
-from reference_portal.national.payment import FAILED, PAID, PaymentClient, PaymentError, Status, checksum
+from reference_portal.national.payment import FAILED, PAID, PaymentClient, PaymentError, Status
 from reference_portal.payments.packets import fee_due, init_packet, new_reference
 from reference_portal.payments.store import Change, Payment, PaymentStore, Result
 from reference_portal.portal import Portal
@@ -76,7 +77,7 @@ class PaymentService:
             raise PaymentRefused(f"no free payment reference for dossier {ma_ho_so}: try again")
         packet = self.client.sign(init_packet(self.portal.config, dossier, reference, amount, time), "payment.INIT")
         if self.portal.defects.on("init-bad-checksum"):
-            packet["MaXacThuc"] = checksum(packet, "payment.INIT", self.client.secret + "-wrong")
+            packet["MaXacThuc"] = payment_checksum_of(packet, "payment.INIT", self.client.secret + "-wrong")
         try:
             answer = await self.client.init(packet)
         except PaymentError as exc:

@@ -10,7 +10,6 @@ null when DVCQG does not list the procedure as an online service.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
@@ -18,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from harness.specs import scalar_pattern
 from reference_portal.catalogue import Procedure, UnknownProcedure
 from reference_portal.national.dvcqg import NationalError
 from reference_portal.portal import Portal
 from reference_portal.web.common import HttpError
 
-_CODE = re.compile(r"[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})?")
 _LEVELS = ("3", "4")
 MAX_QUERY = 200
 
@@ -50,7 +49,7 @@ def mentions(procedure: Procedure, query: str) -> bool:
 
 async def find_procedure(portal: Portal, code: str) -> Procedure:
     """A procedure by code, fetched from DVCQG when unknown; 422 / 404 / 502 as HttpError."""
-    if not _CODE.fullmatch(code):
+    if not scalar_pattern("ProcedureCode").match(code):
         raise HttpError(422, "invalid", f"{code[:60]!r} is not x.yyyyyy (or x.yyyyyy.000.00.00.H56)")
     try:
         return await portal.catalogue.get(code)

@@ -25,10 +25,9 @@ from typing import Any, cast
 
 import httpx
 
-from harness import get_validator
+from harness import get_validator, sign_payment
 from harness.conformance import ConformanceEnvironment, Evidence, ExchangeNotReceived, accepted, items, request_body
 from harness.sut import Action, DossierView, PaymentRef, SutError
-from mock_portal.payment.packets import sign
 from suites._support import FEE_PROCEDURE, PATHS, REASONS, applicant
 
 Exchange = dict[str, Any]
@@ -216,7 +215,7 @@ def ipn_packet(
         "ThongTinGiaoDich": sent.get("ThongTinGiaoDich"),
     }
     packet.update(changes)
-    return sign(packet, "payment.IPN", secret)  # MaXacThuc over the schema's x-checksum fields, secret last
+    return sign_payment(packet, "payment.IPN", secret)  # MaXacThuc over the schema's x-checksum fields, secret last
 
 
 def _assert_forged(kind: str, packet: dict[str, Any], secret: str, expected: set[str]) -> None:

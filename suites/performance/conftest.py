@@ -12,14 +12,14 @@ import pytest
 
 from harness.conformance import ConformanceEnvironment, Observe
 from harness.core.errors import HarnessError, UsageError
-from harness.load._smoke import SOURCES
+from harness.load import SMOKE_SOURCES
 from suites.performance._smoke import Smoke, run_smoke
 
 SMOKE_KEY = pytest.StashKey[Smoke]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    for field, variable, key in SOURCES:
+    for field, variable, key in SMOKE_SOURCES:
         parser.addini(key, f"performance smoke {field} (env {variable})", default=None)
 
 

@@ -21,6 +21,7 @@ from mock_portal.config import MockConfig, load_config
 from mock_portal.dvcqg import routes
 from mock_portal.lean import LEAN_MAX_BYTES
 from mock_portal.server import RunningMock, running_mock
+from mock_portal.testing import asgi_post
 
 ADMIN = {"Authorization": "Bearer demo-admin"}
 CAP = 7
@@ -130,38 +131,8 @@ def test_max_violations_is_configurable_and_positive() -> None:
 
 
 async def post(app: Any, path: str, body: bytes, query: bytes = b"") -> tuple[int, dict[str, Any]]:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
-    status, chunks = 0, []
-
-    async def receive() -> dict[str, Any]:
-        if messages:
-            return messages.pop()
-        await asyncio.sleep(3600)
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, json.loads(b"".join(chunks))
+    answer = await asgi_post(app, path, body, query=query)
+    return answer.status, answer.json()
 
 
 @pytest.fixture

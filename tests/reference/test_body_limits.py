@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from harness import PacketValidator
+from mock_portal.testing import asgi_post
 from reference_portal.app import create_app
 from reference_portal.config import PortalConfig
 from reference_portal.inbound.routes import nested_deeper_than
@@ -88,45 +89,8 @@ def test_the_cap_is_configurable(portal_factory: PortalFactory, admin: httpx.Cli
 
 def call(app: Any, path: str, chunks: Iterator[bytes], headers: dict[str, str]) -> tuple[int, Any, int]:
     """POST a body delivered as ASGI messages from `chunks`; (status, JSON answer, messages the app pulled)."""
-    pulled = 0
-    pending = iter(chunks)
-    ended = False
-    status, out = 0, []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal pulled, ended
-        chunk = next(pending, None)
-        if chunk is None:
-            if ended:  # the body was delivered whole: nothing more comes
-                await asyncio.sleep(3600)
-            ended = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        pulled += 1
-        return {"type": "http.request", "body": chunk, "more_body": True}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            out.append(message.get("body", b""))
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
-    asyncio.run(app(scope, receive, send))
-    return status, json.loads(b"".join(out)), pulled
+    answer = asyncio.run(asgi_post(app, path, chunks, headers=headers))
+    return answer.status, answer.json(), answer.pulled
 
 
 @pytest.fixture

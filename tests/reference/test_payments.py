@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from harness import sign_payment
 from harness.requirements import load_catalogue
 from mock_portal.config import MockConfig
-from mock_portal.payment.packets import sign
 from mock_portal.server import RunningMock, free_port, running_mock
 from reference_portal.defects import defect_catalogue
 from reference_portal.server import RunningPortal
@@ -156,7 +156,7 @@ def forged_ipn(reference: str, amount: int, *, secret: str = SECRET, ma_loi: str
         "MaTienTe": "VND", "MaGiaoDich": "PP240315143000000777", "MaNganHang": "VCB",
         "ThoiGianGD": "20240315143500", "ThongTinGiaoDich": f"THANH TOAN {reference}",
     }  # fmt: skip
-    return sign(packet, "payment.IPN", secret)
+    return sign_payment(packet, "payment.IPN", secret)
 
 
 def post_ipn(running: RunningPortal, packet: Any) -> dict[str, Any]:
