@@ -1,6 +1,6 @@
 """pytest plugin (entry point `dvc_harness`): the conformance suites' options, markers and fixtures
-(`dvc_env`, `dvc_sut`, `dvc_evidence`, `dvc_observe`, `wait_for_exchange`; see harness/conformance/_plugin.py), and
-fixtures for the mock national portal:
+(`dvc_env`, `dvc_sut`, `dvc_evidence`, `dvc_observe`, `dvc_stateful_examples`, `wait_for_exchange`; see
+harness/conformance/_plugin.py), and fixtures for the mock national portal:
 
 - `dvc_mock_server`: the mock over real HTTP on a free loopback port (session scope); `.url`.
 - `dvc_mock_inprocess`: the same application without sockets (session scope), state reset per use.
@@ -20,6 +20,7 @@ from harness.conformance._plugin import (  # noqa: F401 - hooks and fixtures pyt
     dvc_evidence,
     dvc_observe,
     dvc_seed,
+    dvc_stateful_examples,
     dvc_sut,
     pytest_addhooks,
     pytest_addoption,

@@ -54,7 +54,7 @@ class PortalConfig:
     payment_poll_s: float = 2.0
     #: violations the inbound endpoints look for and count in a refusal; past them "more than N" (bounded work)
     max_violations: int = 100
-    #: extra holidays (yyyy-mm-dd) on top of data/holidays.toml
+    #: extra weekdays off (yyyy-mm-dd) on top of the calendar files data/workdays-YYYY.toml
     holidays: tuple[str, ...] = ()
     #: defect switches (IDs of reference_portal/defects/*.toml); for the project's own tests only
     defects: frozenset[str] = field(default_factory=frozenset)

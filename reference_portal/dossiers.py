@@ -262,7 +262,8 @@ class DossierService:
             "ON CONFLICT (agency, day) DO UPDATE SET last = last + 1 RETURNING last",
             (agency, segment),
         ).fetchone()
-        return f"{agency}-{segment}-{int(row[0]):04d}"
+        number = int(row[0]) - (1 if self._defects.on("sequence-from-0000") else 0)
+        return f"{agency}-{segment}-{number:04d}"
 
     def _racy_code(self, moment: datetime) -> str:
         """Defect `mahoso-race`: read the counter, then write it in another transaction."""
@@ -439,7 +440,7 @@ class DossierService:
         procedure = self._catalogue.cached(record["MaTTHC"])
         days = procedure.working_days(record["KenhThucHien"]) if procedure else 0.0
         if action.name == "receive":
-            record["NgayHenTra"] = stamp(self._calendar.appointment(moment, days))
+            record["NgayHenTra"] = self._appointment(moment, days)
             return str(record["NgayHenTra"])
         if action.name == "reject":
             if not reason:
@@ -468,7 +469,7 @@ class DossierService:
             )
         elif action.name == "submit_supplement":
             latest = record["DanhSachHoSoBoSung"][-1]
-            new_due = stamp(self._calendar.appointment(moment, days))
+            new_due = self._appointment(moment, days)
             latest.update(
                 NguoiTiepNhanBoSung="Cán bộ một cửa",
                 ThongTinTiepNhan=reason or "Đã nhận đủ giấy tờ bổ sung",
@@ -490,6 +491,18 @@ class DossierService:
         elif action.name in ("withdraw", "stop") and reason:
             record["GhiChu"] = self._note(reason)
         return str(record.get("NgayHenTra") or "")
+
+    def _appointment(self, received: datetime, days: float) -> str:
+        """NgayHenTra for a receipt at `received` (calendar.py); "" when the procedure gives no processing time
+        (0 or none in the catalogue): the portal promises no date rather than invent one."""
+        due = self._calendar.appointment(
+            received,
+            days,
+            count_receipt_day=self._defects.on("appointment-counts-receipt-day"),
+            after_hours_same_day=self._defects.on("appointment-after-hours-same-day"),
+            weekends_only=self._defects.on("appointment-ignores-holidays"),
+        )
+        return "" if due is None else stamp(due)
 
     def _note(self, reason: str) -> str:
         """GhiChu holds 2,000 characters at DVCQG: a longer note is cut (defect `note-not-truncated` sends it

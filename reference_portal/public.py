@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -54,6 +55,14 @@ def owner_view(portal: Portal, dossier: Dossier) -> dict[str, Any]:
     return {**public_view(dossier), "record": record, "history": portal.dossiers.history(dossier.ma_ho_so)}
 
 
+def _stale(portal: Portal, dossier: Dossier) -> Dossier:
+    """Defect `lookup-status-stale`: the status the dossier had before its last action (a lagging view)."""
+    steps = portal.dossiers.history(dossier.ma_ho_so)
+    if len(steps) < 2:
+        return dossier
+    return replace(dossier, status=str(steps[-2]["TrangThai"]))
+
+
 def _routes(portal: Portal) -> list[BaseRoute]:
     async def lookup(request: Request) -> Response:
         if portal.defects.on("slow-lookup"):
@@ -65,6 +74,8 @@ def _routes(portal: Portal) -> list[BaseRoute]:
             dossier = portal.dossiers.get(code)
         except NotFound:
             raise HttpError(404, "not_found", f"no dossier {code}") from None
+        if portal.defects.on("lookup-status-stale"):
+            dossier = _stale(portal, dossier)
         if is_owner(current_citizen(portal, request), dossier):
             return JSONResponse(owner_view(portal, dossier), headers=_HEADERS)
         leak = portal.defects.on("lookup-leaks-personal-data")

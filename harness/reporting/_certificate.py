@@ -253,8 +253,14 @@ class _Page:
         inner = _WIDTH - 8
         self.pdf.set_y(top + 2.5 * self.scale)
         self.text_block(
-            f"{CERTIFIES_NOTHING_VI} / This run {CERTIFIES_NOTHING_EN}", 12, bold=True, colour=_WARN,
-            x=_MARGIN + 4, width=inner, align="C", max_lines=2,
+            f"{CERTIFIES_NOTHING_VI} / This run {CERTIFIES_NOTHING_EN}",
+            12,
+            bold=True,
+            colour=_WARN,
+            x=_MARGIN + 4,
+            width=inner,
+            align="C",
+            max_lines=2,
         )
         for notice in notices:
             self.text_block(notice.vi, 9, colour=_WARN, x=_MARGIN + 4, width=inner, align="C", max_lines=2)
@@ -321,7 +327,8 @@ class _Page:
         shall = sum(int(n) for n in report.verdict.shall.values())
         self.text_block(
             f"Tổng số yêu cầu: {totals.requirements} (bắt buộc: {shall}) · Số bài kiểm thử: {totals.tests}",
-            9, max_lines=2,
+            9,
+            max_lines=2,
         )
         self.text_block(
             f"Requirements: {totals.requirements} (SHALL: {shall}) · Tests: {totals.tests}", 7.5, colour=_MUTED
@@ -396,5 +403,7 @@ class _Page:
         self.text_block(
             "Full report: report.html and report.json, in the same directory as this file. "
             "Check the signature and integrity with: dvc-harness verify <dir>",
-            7, colour=_MUTED, max_lines=2,
+            7,
+            colour=_MUTED,
+            max_lines=2,
         )

@@ -32,6 +32,7 @@ import pytest
 from harness.conformance import ConformanceEnvironment, ExchangeNotReceived, accepted, items
 from harness.core.timestamps import parse_timestamp
 from harness.sut import DossierRequest, DossierView, SutError
+from suites._files import download_problem
 from suites._support import PATHS, SyncedDossier, applicant, collapse, drive, synced
 from suites.sso._browser import CITIZEN, online_body, require, signed_in
 
@@ -123,17 +124,6 @@ def _driven(returned: dict[str, Returned]) -> list[Returned]:
         f"{e.name}: {e.failure}" for e in returned.values()
     )
     return done
-
-
-def _download(client: httpx.Client, url: str) -> str:
-    """What is wrong with downloading `url` ("" when a non-empty file came back)."""
-    try:
-        answer = client.get(url)
-    except httpx.HTTPError as exc:
-        return f"unreachable ({type(exc).__name__})"
-    if answer.status_code != 200 or not answer.content:
-        return f"HTTP {answer.status_code} with {len(answer.content)} byte(s) {answer.text[:100]!r}"
-    return "an HTML page, not the file" if "text/html" in answer.headers.get("content-type", "") else ""
 
 
 def _result_links(document: Any) -> list[str]:
@@ -258,7 +248,7 @@ def test_result_documents_download_from_their_links(returned: dict[str, Returned
     ]
     with httpx.Client(timeout=30, follow_redirects=True) as anyone:
         for name, found in links.items():
-            problems += [f"{name}: {url}: {why}" for url in found if (why := _download(anyone, url))]
+            problems += [f"{name}: {url}: {why}" for url in found if (why := download_problem(anyone, url))]
     assert not problems, (
         "the electronic results of returned dossiers must stay stored in the one-stop system and download from "
         "their DuongDanTepTinKetQua links:\n" + "\n".join(problems)
@@ -410,7 +400,7 @@ def submitted(dvc_env: ConformanceEnvironment, dvc_seed: int) -> Iterator[Submit
         if lookup:
             entry.lookups["returned"] = answer = browser.http.get(browser.url(f"/api/lookup/{code}"))
             found = _result_links(answer.json()) if answer.status_code == 200 else []
-            entry.downloads = {url: _download(browser.http, url) for url in found}
+            entry.downloads = {url: download_problem(browser.http, url) for url in found}
         yield entry
 
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from harness.conformance import ConformanceEnvironment, ExchangeNotReceived, accepted, items
+from suites._files import download_problem
 from suites._support import PATHS, applicant, drive
 
 #: needs dossiers DVCQG accepts (suites/sync/test_prerequisite.py): blocked at once when they are refused
@@ -62,19 +63,6 @@ def synced_links(dvc_env: ConformanceEnvironment, dvc_seed: int) -> tuple[str, l
     return code, links
 
 
-def _fetch(client: httpx.Client, link: Link) -> Download:
-    try:
-        answer = client.get(link.url)
-    except httpx.HTTPError as exc:
-        return Download(link, f"unreachable ({type(exc).__name__}: {exc})")
-    if answer.status_code != 200:
-        return Download(link, f"HTTP {answer.status_code} {answer.text[:120]!r}")
-    head = answer.content[:200].lstrip().lower()
-    if "text/html" in answer.headers.get("content-type", "") or head.startswith((b"<!doctype html", b"<html")):
-        return Download(link, f"an HTML page, not the file: {answer.text[:120]!r}")
-    return Download(link, "" if answer.content else "HTTP 200 with an empty body")
-
-
 @pytest.mark.req("SYNC-FILE-LINKS", "TT22-D5-K1-D")
 def test_every_synced_file_link_downloads_without_credentials(synced_links: tuple[str, list[Link]]) -> None:
     code, links = synced_links
@@ -84,7 +72,8 @@ def test_every_synced_file_link_downloads_without_credentials(synced_links: tupl
     )
     by_url = {link.url: link for link in links}  # the same file is sent again with every update
     with httpx.Client(timeout=30, follow_redirects=True) as anonymous:
-        failed = [d for d in (_fetch(anonymous, link) for link in by_url.values()) if d.problem]
+        tried = [Download(link, download_problem(anonymous, link.url)) for link in by_url.values()]
+    failed = [d for d in tried if d.problem]
     assert not failed, (
         f"{len(failed)} of {len(by_url)} file link(s) of {code} cannot be downloaded without credentials (DVCQG "
         "fetches them with no account at the SUT: serve them publicly, under unguessable identifiers):\n"

@@ -50,7 +50,7 @@ def test_an_attested_item_no_longer_keeps_the_run_conditional(run_dir: Path, off
     before = read(run_dir)
     assert before.verdict.overall.value == "conditional"
     done = attest(run_dir, officer[0], "--note", "Đã đối chiếu quyết định phê duyệt")
-    assert done.returncode == 0, (done.stdout + done.stderr)
+    assert done.returncode == 0, done.stdout + done.stderr
     after = read(run_dir)
     item = next(r for r in after.requirements if r.id == "TT22-D9-PL5-ARCH")
     assert item.verdict.value == "pass" and item.attested_by == "Nguyễn Thị Hà"
@@ -105,6 +105,6 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
         assert attest(run_dir, key).returncode == 0
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
     done = attest(run_dir, key, item=item)
-    assert done.returncode == 2, (done.stdout + done.stderr)
+    assert done.returncode == 2, done.stdout + done.stderr
     assert expected in (done.stdout + done.stderr) and "Traceback" not in (done.stdout + done.stderr)
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before

@@ -38,6 +38,7 @@ PREFIX = {
     "payment.toml": "PAY-",
     "sso.toml": "SSO-",
     "qcvn120.toml": "SYNC-",
+    "oracle.toml": "ORACLE-",
 }
 # Where the requirement of each packet rule lives, by the rule file.
 RULE_FILE_TO_REQUIREMENT_FILE = {
