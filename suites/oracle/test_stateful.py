@@ -73,9 +73,18 @@ STEPS = 8
 MAX_DOSSIERS = 3
 #: the procedures the sequences use: one without a fee, one with the catalogue's fee (suites/_support.py)
 SEQUENCE_PROCEDURES = (PROCEDURE, FEE_PROCEDURE)
-#: how far from the real time the sequences move the SUT's clock (they stay near the run's real time; test_views.py
-#: reaches the next day off deliberately)
+#: the window around the run's real time in which a sequence moves the SUT's clock to any time of day
 REACH = timedelta(hours=47)
+#: beyond REACH, the kinds of day a sequence jumps to (the next of each), and at what time of day
+LANDMARKS = (
+    ("weekend", time(9, 30)),
+    ("day off", time(9, 30)),
+    ("worked Saturday", time(9, 30)),
+    ("month end", time(23, 59, 50)),
+    ("year end", time(23, 59, 50)),
+)
+#: how far ahead a landmark is looked for (the bundled portal's clock reaches 400 days)
+HORIZON = timedelta(days=366)
 #: the times of day a sequence may move the clock to, and the range each belongs to
 TIMES_OF_DAY = (
     (time(9, 30), "morning"),
@@ -114,7 +123,8 @@ def day_ranges(day: date, calendar: NationalCalendar) -> list[str]:
 
 
 def moments(now: datetime, calendar: NationalCalendar) -> list[Moment]:
-    """The moments within the SUT's reach, oldest first."""
+    """The moments a sequence may move the clock to, oldest first: every time of day within REACH of the real
+    time, then the next day of each kind of LANDMARKS beyond it (a SUT may refuse a jump that far: recorded)."""
     found = []
     day = (now - REACH).date()
     while day <= (now + REACH).date():
@@ -123,27 +133,45 @@ def moments(now: datetime, calendar: NationalCalendar) -> list[Moment]:
             if now - REACH <= moment <= now + REACH:
                 found.append(Moment(moment, (name, *day_ranges(day, calendar))))
         day += timedelta(days=1)
-    return found
+    return found + landmarks(now, calendar)
 
 
-def out_of_reach(now: datetime, calendar: NationalCalendar) -> list[str]:
-    """The kinds of day of the calendar data the run cannot reach, with the nearest one."""
-    wanted = {"weekend": None, "day off": None, "worked Saturday": None, "month end": None, "year end": None}
-    reachable = {kind.split(" (")[0] for m in moments(now, calendar) for kind in m.ranges}
-    notes = []
-    for kind in wanted:
-        if kind in reachable:
-            continue
+def landmarks(now: datetime, calendar: NationalCalendar) -> list[Moment]:
+    """Beyond REACH: the next weekend, day off, worked Saturday, month end and year end of the calendar data (within
+    HORIZON), at the time of day LANDMARKS gives, so that every run can reach them whatever its date."""
+    names = {at: name for at, name in TIMES_OF_DAY}
+    found: dict[datetime, Moment] = {}
+    for kind, at in LANDMARKS:
         day = (now + REACH).date()
-        for _ in range(400):
-            day += timedelta(days=1)
+        while day <= (now + HORIZON).date():
+            moment = datetime.combine(day, at, VIETNAM)
             try:
                 ranges = day_ranges(day, calendar)
             except CalendarYearMissing:
                 break
-            if any(k.split(" (")[0] == kind for k in ranges):
-                notes.append(f"{kind}: none within {REACH} of {stamp(now)} (next {day.isoformat()})")
+            if moment > now + REACH and any(r.split(" (")[0] == kind for r in ranges):
+                found[moment] = Moment(moment, (names[at], *ranges))
                 break
+            day += timedelta(days=1)
+    return [found[at] for at in sorted(found)]
+
+
+def out_of_reach(now: datetime, calendar: NationalCalendar) -> list[str]:
+    """The kinds of day no moment of the run stands for: none within HORIZON, or the calendar data ends first."""
+    reachable = {kind.split(" (")[0] for m in moments(now, calendar) for kind in m.ranges}
+    notes = []
+    for kind, _ in LANDMARKS:
+        if kind in reachable:
+            continue
+        day, why = (now + REACH).date(), f"none within {HORIZON.days} days of {stamp(now)}"
+        for _ in range(HORIZON.days):
+            day += timedelta(days=1)
+            try:
+                day_ranges(day, calendar)
+            except CalendarYearMissing:
+                why = f"the national calendar data ends before one (no {day.year} in harness/oracle/data)"
+                break
+        notes.append(f"{kind}: {why}")
     return notes
 
 

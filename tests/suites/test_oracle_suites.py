@@ -20,7 +20,7 @@ from datetime import date, datetime
 from harness.oracle import VIETNAM, NationalCalendar
 from harness.requirements import load_catalogue
 from suites.oracle._witness import REQUIREMENT_OF_RULE, REQUIREMENTS
-from suites.oracle.test_stateful import REACH, day_ranges, moments, out_of_reach
+from suites.oracle.test_stateful import REACH, day_ranges, landmarks, moments, out_of_reach
 
 calendar = NationalCalendar()
 now = datetime(2025, 12, 31, 10, 0, tzinfo=VIETNAM)
@@ -29,7 +29,9 @@ print(json.dumps({
     "days": {d: day_ranges(date.fromisoformat(d), calendar)
              for d in ("2025-12-31", "2025-04-26", "2025-04-30", "2025-03-15", "2025-03-12")},
     "sorted": [m.at.isoformat() for m in found] == sorted(m.at.isoformat() for m in found),
-    "within": all(now - REACH <= m.at <= now + REACH for m in found),
+    "within": all(now - REACH <= m.at <= now + REACH for m in found[: len(found) - len(landmarks(now, calendar))]),
+    "landmarks": [[m.at.isoformat(), list(m.ranges)] for m in landmarks(now, calendar)],
+    "late": out_of_reach(datetime(2027, 11, 1, 10, 0, tzinfo=VIETNAM), calendar),
     "ranges": sorted({r for m in found for r in m.ranges}),
     "missed": out_of_reach(now, calendar),
     "unknown_requirements": sorted(set(REQUIREMENTS) - set(load_catalogue().requirements)),
@@ -64,6 +66,15 @@ def test_the_clock_moments_and_the_requirements_of_the_oracle_suites() -> None:
     assert days["2025-04-30"][0].startswith("day off")
     assert days["2025-03-15"] == ["weekend"] and days["2025-03-12"] == []
     assert found["sorted"] and found["within"]
+    # beyond the window, the next day of each kind: Sat 3/1/2026, Fri 2/1/2026 (the swapped day off), the worked
+    # Saturday 10/1/2026, and the ends of January and of 2026
+    assert [at for at, _ in found["landmarks"]] == [
+        "2026-01-02T09:30:00+07:00", "2026-01-03T09:30:00+07:00", "2026-01-10T09:30:00+07:00",
+        "2026-01-31T23:59:50+07:00", "2026-12-31T23:59:50+07:00",
+    ]  # fmt: skip
+    assert found["landmarks"][2][1][1].startswith("worked Saturday")
+    # late in the calendar data, what is out of reach says why
+    assert any("calendar data ends" in note for note in found["late"]), found["late"]
     assert {"evening (after 17:00)", "year end", "month end", "just before midnight"} <= set(found["ranges"])
     assert any(r.startswith("day off") for r in found["ranges"])  # 1/1/2026
     assert not any(note.startswith(("month end", "year end")) for note in found["missed"])
