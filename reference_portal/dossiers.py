@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.core.statuses import STATUS_NAMES, TERMINAL
+from harness.specs.scalars import scalar_pattern, scalar_pattern_text
 from reference_portal.calendar import WorkingCalendar
 from reference_portal.catalogue import Catalogue, Procedure
 from reference_portal.config import PortalConfig
@@ -65,9 +66,12 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 #: GhiChu at DVCQG (schemas/dvcqg/objects.schema.json, Dossier.GhiChu)
 NOTE_CHARS = 2000
 MAX_FILES = 20
-_ID_NUMBER = re.compile(r"[0-9]{9}|[0-9]{10}|[0-9]{12}|[0-9]{10}-[0-9]{3}")
+#: the portal's own intake policy, stricter than the packet schema's Digits / Phone: an old 9-digit CMND, a CCCD,
+#: a tax code (the schema's shapes of the last two); a domestic mobile or landline number
+_ID_NUMBER = re.compile(
+    "|".join(("[0-9]{9}", *(scalar_pattern_text(name).strip("^$") for name in ("CitizenId", "TaxCode"))))
+)
 _PHONE = re.compile(r"0[0-9]{9,10}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class InvalidRequest(Exception):
@@ -127,7 +131,7 @@ class NewDossier:
                 problems.append(f"{key} is longer than {limit} characters")
             return value
 
-        ma_tthc = text("MaTTHC", pattern=re.compile(r"[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})?"))
+        ma_tthc = text("MaTTHC", pattern=scalar_pattern("ProcedureCode"))
         channel = text("KenhThucHien")
         if channel and channel not in ("1", "2", "3"):
             problems.append('KenhThucHien must be "1" (counter), "2" (online) or "3" (postal)')
@@ -143,7 +147,7 @@ class NewDossier:
             id_number=text("SoDinhDanh", pattern=_ID_NUMBER),
             summary=text("TrichYeuHoSo", limit=1000),
             phone=text("SoDienThoai", required=False, pattern=_PHONE),
-            email=text("Email", required=False, pattern=_EMAIL, limit=200),
+            email=text("Email", required=False, pattern=scalar_pattern("Email"), limit=200),
             address=text("DiaChi", required=False),
             tech_id=text("MaDoiTuong", required=False, limit=100),
             files=files,
