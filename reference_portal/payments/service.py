@@ -93,6 +93,8 @@ class PaymentService:
     async def settle(self, reference: str, result: Result) -> Change:
         """Apply a result the platform reported (IPN or QUERY); a repeated report changes nothing."""
         again = self.portal.defects.on("ipn-not-idempotent")
+        if not result.success and self.portal.defects.on("failed-payment-left-pending"):
+            return Change.UNCHANGED  # defect: a failure is acknowledged and forgotten; the payment stays pending
         change = self.store.settle(reference, result, self._now(), record_again=again)
         if change is Change.APPLIED and result.success:
             await self._update_dossier(reference)

@@ -29,6 +29,7 @@ from harness import get_validator, sign_payment
 from harness.conformance import ConformanceEnvironment, Evidence, ExchangeNotReceived, accepted, items, request_body
 from harness.sut import Action, DossierView, PaymentRef, SutError
 from suites._support import FEE_PROCEDURE, PATHS, REASONS, applicant
+from suites.portal._http import control_client
 
 Exchange = dict[str, Any]
 
@@ -96,6 +97,9 @@ class FeeFlow:
     fee_row: Exchange | None = None  # DVCQG's accepted DongBoHoSoMC of status 6, before any payment
     checkpoint: DossierView | None = None  # the SUT's view after a refused or failed report, before paying
     checkpoint_synced: list[Exchange] = field(default_factory=list)  # DVCQG's DongBoHoSoMC at that moment
+    #: the SUT's record of each payment at the checkpoint (`GET /_control/payments/{MaThamChieu}`: TrangThai...); a
+    #: reference the SUT could not show maps to why
+    payment_views: dict[str, dict[str, Any] | str] = field(default_factory=dict)
     pay_page: str = ""  # what the pay page said when the suite paid there (empty: fine)
     view: DossierView | None = None  # the SUT's view at the end
     rows: dict[str, list[Exchange]] = field(default_factory=dict)
@@ -340,6 +344,22 @@ def _checkpoint(env: ConformanceEnvironment, flow: FeeFlow) -> None:
     env.driver.flush_sync()
     flow.checkpoint = env.driver.view(flow.code)
     flow.checkpoint_synced = env.evidence.exchanges(service="DongBoHoSoMC", ma_ho_so=flow.code)
+    flow.payment_views = {ref: _payment_view(env, ref) for ref in flow.refs}
+
+
+def _payment_view(env: ConformanceEnvironment, ref: str) -> dict[str, Any] | str:
+    """The SUT's own record of a payment (`GET /_control/payments/{MaThamChieu}`), or why it cannot be read."""
+    if env.interactive or not env.description.control_url:
+        return "not read: no control API (interactive mode)"
+    try:
+        with control_client(env) as control:
+            answer = control.get(f"/_control/payments/{ref}")
+    except httpx.HTTPError as exc:
+        return f"not read: {type(exc).__name__}"
+    if answer.status_code != 200:
+        return f"not read: GET /_control/payments/{ref} answered HTTP {answer.status_code}"
+    body = answer.json()
+    return body if isinstance(body, dict) else f"not read: not a JSON object ({answer.text[:100]!r})"
 
 
 def _settled(env: ConformanceEnvironment, flow: FeeFlow, clock: _Clock, ipns: int = 0) -> bool:

@@ -166,6 +166,12 @@ def test_a_failed_payment_leaves_the_dossier_waiting(payments: PaymentRun) -> No
         problems.append(
             f"{flow.label()}: synced as paid online (DuocThanhToanTrucTuyen {flags}) after a failed payment"
         )
+    view = flow.payment_views.get(flow.refs[0], "not read: no checkpoint")
+    if isinstance(view, dict) and view.get("TrangThai") != "failed":
+        problems.append(
+            f"{flow.label()}: the SUT's record of the declined payment {flow.refs[0]} says TrangThai "
+            f"{view.get('TrangThai')!r} after its failure IPN (GET /_control/payments/{flow.refs[0]}), not 'failed'"
+        )
     found = [p for p in problems if p]
     assert not found, 'a failed payment (IPN MaLoi ≠ "00") must not mark the fee paid:\n' + listed(found)
 

@@ -464,3 +464,13 @@ def test_control_payments_refuses_bad_requests(sut: RunningPortal, control: http
     assert control.get("/_control/payments/nosuchreference").status_code == 404
     reference = start_payment(control, code)["MaThamChieu"]
     assert control.get(f"/_control/payments/{reference}/receipt").status_code == 404  # not paid
+
+
+def test_failed_payment_left_pending(start: Start, admin: httpx.Client) -> None:
+    with portal(start, "failed-payment-left-pending") as (_, control):
+        code = fee_dossier(control)
+        declined = start_payment(control, code, amount=DECLINE)["MaThamChieu"]
+        (ipn,) = ipns(admin, declined)
+        assert ipn["response"]["body"]["MaLoi"] == "00"  # the failure is acknowledged...
+        assert payment(control, declined)["TrangThai"] == "pending"  # ... and forgotten
+        assert dossier(control, code)["TrangThaiHoSo"] == "6"  # the dossier still (rightly) waits for its fee
