@@ -26,7 +26,7 @@ from harness.oracle._actions import (
     SupplementReceived,
 )
 from harness.oracle._appointment import SupplementClock, after_supplement, appointment
-from harness.oracle._calendar import NationalCalendar
+from harness.oracle._calendar import CalendarYearMissing, NationalCalendar
 from harness.oracle._codes import SequenceBook
 from harness.oracle._flow import target
 from harness.oracle._procedures import Procedure
@@ -131,7 +131,10 @@ class _Replay:
         days = _working_days(self.procedures, facts)
         if isinstance(days, str):
             return Due(unknown=days)
-        return Due(appointment(self.calendar, received, days))
+        try:
+            return Due(appointment(self.calendar, received, days))
+        except CalendarYearMissing as exc:  # the due date falls in a year the calendar data does not hold yet
+            return Due(unknown=str(exc))
 
     def _effects(self, action: Action, facts: DossierFacts, moment: datetime) -> None:
         if isinstance(action, Receive):
@@ -162,12 +165,15 @@ class _Replay:
         elif before is None or before.at is None:
             new = Due(unknown=before.unknown if before else "the dossier had no appointment before the supplement")
         else:
-            new = Due(
-                after_supplement(
-                    self.calendar, self.clock, working_days=days, previous_due=before.at,
-                    requested=round_.requested_at, received=moment,
-                )
-            )  # fmt: skip
+            try:
+                new = Due(
+                    after_supplement(
+                        self.calendar, self.clock, working_days=days, previous_due=before.at,
+                        requested=round_.requested_at, received=moment,
+                    )
+                )  # fmt: skip
+            except CalendarYearMissing as exc:
+                new = Due(unknown=str(exc))
         round_.due_after = new
         facts.due = new
 

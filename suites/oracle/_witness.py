@@ -7,6 +7,9 @@ each action compares what the oracle expects with every view the SUT offers:
 - the packets DVCQG accepted for the dossier: the latest DongBoHoSoMC (waited for, carrying the new status) and
   every CapNhatTienDoHoSoMC step;
 - the public lookup (`GET {base_url}/api/lookup/{MaHoSo}`, capability `public_lookup`);
+- (with `owner=True`, capabilities `sso` and `public_lookup`) the owner's view of an online dossier (channel 2):
+  the same lookup read by its applicant, signed in with the national SSO (an SSO test account the witness
+  registers on the national mock for the applicant, `POST /_admin/sso/accounts`), its status and its history;
 - the result file links (DuongDanTepTinKetQua) when first synced, and again later (`refetch_links`).
 
 A mismatch names the dossier, the field, the expected value with its rule, the value seen and where; what the
@@ -52,12 +55,14 @@ from harness.oracle import (
     untested,
 )
 from harness.sut import Action as SutAction
-from harness.sut import DossierView, SutActionRefused, SutError
+from harness.sut import DossierRequest, DossierView, SutActionRefused, SutError
+from mock_portal.sso.users import TestUser
 from suites._clock import SHIFTED_CODES
 from suites._files import download_problem
 from suites._national import NationalCatalogue
 from suites._support import REASONS, applicant
 from suites.portal._http import control_client
+from suites.sso._browser import Browser, signed_in
 
 #: each oracle rule belongs to one requirement of suites/requirements/oracle.toml
 REQUIREMENT_OF_RULE = {
@@ -103,6 +108,9 @@ DVCQG, PROGRESS, OWN, RECORD, ANSWER, LOOKUP = (
     "DVCQG DongBoHoSoMC", "DVCQG CapNhatTienDoHoSoMC", "the SUT's own view", "the SUT's own view (record)",
     "the control API's answer", "the public lookup",
 )  # fmt: skip
+OWNER = "the owner's view (signed in)"
+#: where the harness registers an applicant as an SSO test account on the national mock (mock_portal/sso/accounts.py)
+SSO_ACCOUNTS = "/_admin/sso/accounts"
 #: once one change was missed, later waits are cut short so a broken SUT does not stall the run
 SHORT_WAIT_S = 1.0
 
@@ -190,6 +198,7 @@ class Witness:
         seed: str,
         journal: Journal | None = None,
         lookup: bool = True,
+        owner: bool = False,
     ) -> None:
         self.env = env
         self.driver = env.driver
@@ -209,6 +218,10 @@ class Witness:
         self.shifted = False
         self.touched_shifted: set[str] = set()
         self.lookup = lookup and env.description.declares("public_lookup")
+        # the owner's view of online dossiers: asked for, and why it cannot be read when the SUT lacks a capability
+        self.owner = owner
+        self.owner_missing = [c for c in ("sso", "public_lookup") if not env.description.declares(c)]
+        self.owners: dict[str, Browser] = {}  # key → its applicant's browser, signed in
         self.delay = env.description.sync_delay_s
         self.missed = False
         self.ratings: list[tuple[str, str]] = []  # (key, level)
@@ -264,6 +277,7 @@ class Witness:
     def intake(self, key: str, procedure: str, channel: str) -> str:
         """Register a dossier (status 1) on a channel; its code, as the SUT answered."""
         request = applicant(random.Random(f"{self.rng_seed}:{key}"), procedure=procedure, channel=channel)
+        owner = self._owner_account(request) if self.owner and channel == "2" else None
         with contextlib.suppress(SutError):
             self.driver.flush_sync()  # every earlier dossier reaches DVCQG: the count of others is complete
         at = self.now() - self.slack
@@ -281,6 +295,10 @@ class Witness:
         self.journal.script.append(
             f"intake {key}: procedure {procedure}, channel {channel} → {code} ({stamp(at)}..{stamp(until)})"
         )
+        if isinstance(owner, TestUser):
+            self._sign_in(key, code, owner)
+        elif owner:
+            self.journal.unreadable.append(f"{code}: {OWNER} not read back after any action: {owner}")
         self.observe(key, f"intake of {key} ({code})", answered=answer.status, since=0)
         return code
 
@@ -373,6 +391,51 @@ class Witness:
             return self.driver.view(code).status
         return None
 
+    # --- the owner ---------------------------------------------------------------------------------
+
+    def _owner_account(self, request: DossierRequest) -> TestUser | str:
+        """The applicant of an online dossier as an SSO test account of the national mock (registered, or found
+        when registered before: the same name and ID number), so that the owner can sign in; else why not."""
+        if self.owner_missing:
+            return f"capability {' and '.join(self.owner_missing)} not declared by the SUT"
+        body = {
+            "LoaiTaiKhoan": "1",
+            "HoVaTen": request.applicant,
+            "SoDinhDanh": request.id_number,
+            "SoDienThoai": request.phone,
+            "ThuDienTu": request.email,
+        }
+        try:
+            answer = self.evidence.client.post(SSO_ACCOUNTS, json=body)
+            data = answer.json() if answer.status_code in (200, 201) else None
+        except (httpx.HTTPError, ValueError) as exc:
+            return f"the national mock could not register the applicant as an SSO test account: {exc}"
+        if not isinstance(data, dict) or not data.get("sub") or not data.get("TechID"):
+            return (
+                f"the national mock did not register the applicant {request.id_number} as an SSO test account "
+                f"(POST {SSO_ACCOUNTS}: HTTP {answer.status_code} {answer.text[:200]})"
+            )
+        return _account(str(data["sub"]), str(data["TechID"]), request)
+
+    def _sign_in(self, key: str, code: str, user: TestUser) -> None:
+        """The applicant signs in at the SUT with the national SSO; kept for every later look at the dossier."""
+        try:
+            self.owners[key] = signed_in(self.env, user)
+        except (AssertionError, httpx.HTTPError, KeyError) as exc:
+            why = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+            self.journal.unreadable.append(
+                f"{code}: {OWNER} not read back after any action: the applicant ({user.citizen_id}) could not sign "
+                f"in with the national SSO: {why}"
+            )
+            return
+        self.journal.script.append(f"{key} ({code}): its applicant {user.citizen_id} signed in with the national SSO")
+
+    def close(self) -> None:
+        """End the owners' browsers."""
+        for browser in self.owners.values():
+            browser.close()
+        self.owners.clear()
+
     # --- views ---------------------------------------------------------------------------------------
 
     def _compare(self, expected: DossierExpectations, seen: Mapping[str, Any], where: str, after: str) -> None:
@@ -416,6 +479,9 @@ class Witness:
         self._national(expected, code, after, since)
         if self.lookup:
             self._lookup(expected, code, after)
+        browser = self.owners.get(key)
+        if browser is not None:
+            self._owner_view(browser, expected, code, after)
 
     def _own_view(self, expected: DossierExpectations, code: str, after: str) -> None:
         try:
@@ -492,6 +558,34 @@ class Witness:
             return
         self._compare(expected, body, LOOKUP, after)
 
+    def _owner_view(self, browser: Browser, expected: DossierExpectations, code: str, after: str) -> None:
+        """The lookup as the signed-in owner sees it: the status (and what else it shows), the national record when
+        it carries one, and the history, step by step with its time."""
+        try:
+            answer = browser.http.get(browser.url(f"/api/lookup/{code}"))
+            body = answer.json() if answer.status_code == 200 else None
+        except (httpx.HTTPError, ValueError) as exc:
+            self.journal.unreadable.append(f"{code} after {after}: {OWNER} cannot be read: {exc}")
+            return
+        if not isinstance(body, dict):
+            self.journal.unreadable.append(f"{code} after {after}: {OWNER} answered HTTP {answer.status_code}")
+            return
+        self._compare(expected, {k: v for k, v in body.items() if k not in ("record", "history")}, OWNER, after)
+        record = body.get("record")
+        if isinstance(record, dict):
+            self._compare(expected, record, f"{OWNER} (record)", after)
+        history = body.get("history")
+        if not isinstance(history, list) or not all(isinstance(step, dict) for step in history):
+            self.journal.unreadable.append(
+                f"{code} after {after}: {OWNER} shows no history (history: {str(history)[:100]}): not tested there"
+            )
+            return
+        steps = [
+            {"TrangThai": step.get("TrangThai"), "ThoiDiemXuLy": step.get("ThoiDiemXuLy", step.get("ThoiDiem"))}
+            for step in history
+        ]
+        self._steps(expected, steps, f"{OWNER} history", after)
+
     # --- result links --------------------------------------------------------------------------------
 
     def _links(self, code: str, item: Mapping[str, Any], where: str) -> None:
@@ -515,6 +609,31 @@ class Witness:
 
 
 PROGRESS_SERVICE = "CapNhatTienDoHoSoMC"
+
+
+def _account(sub: str, tech_id: str, request: DossierRequest) -> TestUser:
+    """The registered account, as the sign-in needs it (the account chooser picks `sub`; GET /auth/me names
+    TechID)."""
+    return TestUser(
+        sub=sub,
+        tech_id=tech_id,
+        account_type="1",
+        full_name=request.applicant,
+        citizen_id=request.id_number,
+        birth_date="",
+        gender=0,
+        email=request.email,
+        phone=request.phone,
+        address=request.address or "",
+        hometown="",
+        ethnicity="",
+        social_insurance="",
+        tax_code="",
+        representative="",
+        father="",
+        mother="",
+        vneid=False,
+    )
 
 
 def _present(seen: Mapping[str, Any], name: str) -> bool:

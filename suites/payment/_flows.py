@@ -358,7 +358,10 @@ def _payment_view(env: ConformanceEnvironment, ref: str) -> dict[str, Any] | str
         return f"not read: {type(exc).__name__}"
     if answer.status_code != 200:
         return f"not read: GET /_control/payments/{ref} answered HTTP {answer.status_code}"
-    body = answer.json()
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
     return body if isinstance(body, dict) else f"not read: not a JSON object ({answer.text[:100]!r})"
 
 
