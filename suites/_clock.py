@@ -13,6 +13,8 @@ from harness.conformance import ConformanceEnvironment
 from suites.portal._http import control_client
 
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh
+#: how far a SUT's clock may be from the national side's (NTP-synchronised servers agree to well under this)
+CLOCK_TOLERANCE = timedelta(minutes=2)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from harness.conformance import ConformanceEnvironment, Exchange, Observe, accepted, items
-from suites._clock import SHIFTED_CODES
+from suites._clock import CLOCK_TOLERANCE, SHIFTED_CODES
 from suites._national import NationalCatalogue
 from suites._support import PATHS, applicant, drive
 
@@ -37,8 +37,6 @@ from suites._support import PATHS, applicant, drive
 pytestmark = pytest.mark.dvc_needs("dossier-sync")
 
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no daylight saving
-#: how far a SUT's clock may be from the national side's (NTP-synchronised servers agree to well under this)
-CLOCK_TOLERANCE = timedelta(minutes=2)
 DOSSIER, PROGRESS = "DongBoHoSoMC", "CapNhatTienDoHoSoMC"
 #: per packet: the time fields that say when something happened (NgayHenTra, a due date, is in the future)
 HAPPENED = {DOSSIER: ("NgayTiepNhan", "NgayKetThucXuLy", "NgayTra"), PROGRESS: ("ThoiDiemXuLy",)}
